@@ -1,0 +1,180 @@
+//! Typed configuration read once from the environment (and `.env` in
+//! development), validated at start so a bad value fails the boot, not a request.
+
+use std::{env, net::SocketAddr, str::FromStr};
+
+use crate::secret::Secret;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// What every process needs: where the database is.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub database_url: Secret<String>,
+    pub database_max_connections: u32,
+}
+
+/// What the api needs on top: where to listen and how to sign tokens.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub listen_addr: SocketAddr,
+    pub jwt_secret: Secret<String>,
+    pub jwt_expires_minutes: i64,
+    pub refresh_expires_days: i64,
+}
+
+/// Reads `.env` once when present (development); the process environment wins.
+pub fn load_dotenv() {
+    let _ = dotenvy::dotenv();
+}
+
+pub fn env_lookup(key: &str) -> Option<String> {
+    env::var(key).ok()
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match get("ENV").as_deref().unwrap_or("development") {
+            "production" => Environment::Production,
+            "development" | "dev" | "test" => Environment::Development,
+            other => {
+                return Err(ConfigError(format!(
+                    "ENV must be development or production, got {other:?}"
+                )));
+            }
+        };
+        let database_url = required(&get, "DATABASE_URL")?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError("DATABASE_URL must be a postgres:// URL".into()));
+        }
+        Ok(Self {
+            environment,
+            database_url: Secret::new(database_url),
+            database_max_connections: parsed(&get, "DATABASE_MAX_CONNECTIONS", 10)?,
+        })
+    }
+}
+
+impl ApiConfig {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let jwt_secret = required(&get, "JWT_SECRET")?;
+        if jwt_secret.len() < 32 {
+            return Err(ConfigError("JWT_SECRET must be at least 32 bytes".into()));
+        }
+        let port: u16 = parsed(&get, "PORT", 8000)?;
+        let host: std::net::IpAddr = parsed(&get, "HOST", std::net::Ipv4Addr::UNSPECIFIED.into())?;
+        let jwt_expires_minutes: i64 = parsed(&get, "JWT_EXPIRES_MINUTES", 60)?;
+        let refresh_expires_days: i64 = parsed(&get, "REFRESH_EXPIRES_DAYS", 7)?;
+        if !(1..=24 * 60).contains(&jwt_expires_minutes) {
+            return Err(ConfigError(
+                "JWT_EXPIRES_MINUTES must be between 1 and 1440".into(),
+            ));
+        }
+        if !(1..=90).contains(&refresh_expires_days) {
+            return Err(ConfigError(
+                "REFRESH_EXPIRES_DAYS must be between 1 and 90".into(),
+            ));
+        }
+        Ok(Self {
+            listen_addr: SocketAddr::new(host, port),
+            jwt_secret: Secret::new(jwt_secret),
+            jwt_expires_minutes,
+            refresh_expires_days,
+        })
+    }
+}
+
+fn required(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<String, ConfigError> {
+    match get(key) {
+        Some(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(ConfigError(format!("{key} is required (see .env.example)"))),
+    }
+}
+
+fn parsed<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(key) {
+        None => Ok(default),
+        Some(raw) if raw.trim().is_empty() => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{key} has an invalid value {raw:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key| map.get(key).cloned()
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn defaults_apply_when_only_required_values_are_given() {
+        let env = lookup(&[("DATABASE_URL", "postgres://a@b/c"), ("JWT_SECRET", SECRET)]);
+        let config = Config::from_lookup(&env).unwrap();
+        let api = ApiConfig::from_lookup(&env).unwrap();
+        assert_eq!(api.listen_addr.port(), 8000);
+        assert_eq!(api.jwt_expires_minutes, 60);
+        assert_eq!(api.refresh_expires_days, 7);
+        assert_eq!(config.environment, Environment::Development);
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused_with_a_clear_message() {
+        let err = ApiConfig::from_lookup(lookup(&[("JWT_SECRET", "short")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("JWT_SECRET must be at least 32 bytes")
+        );
+    }
+
+    #[test]
+    fn missing_database_url_names_the_variable() {
+        let err = Config::from_lookup(lookup(&[("JWT_SECRET", SECRET)])).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL is required"));
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let env = lookup(&[
+            ("DATABASE_URL", "postgres://app:pw@b/c"),
+            ("JWT_SECRET", SECRET),
+        ]);
+        let shown = format!(
+            "{:?} {:?}",
+            Config::from_lookup(&env).unwrap(),
+            ApiConfig::from_lookup(&env).unwrap()
+        );
+        assert!(!shown.contains(SECRET) && !shown.contains("pw@"));
+    }
+
+    #[test]
+    fn invalid_port_is_refused() {
+        let err = ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET), ("PORT", "eighty")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("PORT"));
+    }
+}

@@ -1,0 +1,64 @@
+//! Connection pool and the tenant transaction: every tenant query runs in a
+//! transaction whose school and user are set with `set_config(..., true)`,
+//! so the setting dies with the transaction and never leaks across the pool.
+
+pub mod constraints;
+pub mod roles;
+
+use std::time::Duration;
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction, postgres::PgPoolOptions};
+use uuid::Uuid;
+
+use crate::{config::Config, error::Result};
+
+pub type Tx = Transaction<'static, Postgres>;
+
+pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(config.database_url.expose())
+        .await
+}
+
+/// Sets the tenant for the rest of the current transaction only.
+pub async fn set_tenant(
+    conn: &mut PgConnection,
+    school_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+) -> Result<()> {
+    sqlx::query(
+        "SELECT set_config('app.current_school_id', coalesce($1::text, ''), true), \
+                set_config('app.current_user_id', coalesce($2::text, ''), true)",
+    )
+    .bind(school_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A transaction acting for `user_id` in `school_id`.
+pub async fn begin_tenant(pool: &PgPool, school_id: Uuid, user_id: Option<Uuid>) -> Result<Tx> {
+    let mut tx = pool.begin().await?;
+    set_tenant(&mut tx, Some(school_id), user_id).await?;
+    Ok(tx)
+}
+
+/// A transaction acting for a user with no school selected: it sees only
+/// the user's own memberships and schools.
+pub async fn begin_user(pool: &PgPool, user_id: Uuid) -> Result<Tx> {
+    let mut tx = pool.begin().await?;
+    set_tenant(&mut tx, None, Some(user_id)).await?;
+    Ok(tx)
+}
+
+/// SQL assembled from this crate's own constant fragments (column lists,
+/// shared SELECTs), never from input; values always go through `bind`.
+#[macro_export]
+macro_rules! sql {
+    ($($fmt:tt)*) => {
+        ::sqlx::AssertSqlSafe(format!($($fmt)*))
+    };
+}

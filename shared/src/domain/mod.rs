@@ -1,0 +1,15 @@
+//! The school's domain: value types that can only hold valid values, and one
+//! module per resource with the queries that read and write it.
+
+pub mod calendar;
+pub mod class;
+pub mod de;
+pub mod fees;
+pub mod guardian;
+pub mod member;
+pub mod money;
+pub mod phone;
+pub mod role;
+pub mod school;
+pub mod student;
+pub mod text;

@@ -1,0 +1,356 @@
+//! Students (learners): enrolment with a primary guardian, class moves and
+//! status changes, and the balance worked out from the ledger.
+
+use crate::sql;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{
+    de,
+    guardian::{self, NewGuardian},
+    money::Money,
+    text,
+};
+use crate::{
+    audit::{self, Change},
+    error::{Error, Result},
+    page::{Page, PageRequest},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Active,
+    Suspended,
+    Transferred,
+    Graduated,
+    Withdrawn,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "ACTIVE",
+            Status::Suspended => "SUSPENDED",
+            Status::Transferred => "TRANSFERRED",
+            Status::Graduated => "GRADUATED",
+            Status::Withdrawn => "WITHDRAWN",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Gender {
+    Male,
+    Female,
+    Other,
+}
+
+impl Gender {
+    fn as_str(self) -> &'static str {
+        match self {
+            Gender::Male => "MALE",
+            Gender::Female => "FEMALE",
+            Gender::Other => "OTHER",
+        }
+    }
+}
+
+/// The school's own key for a learner, what parents type as the M-Pesa
+/// account number: letters, digits and / - . _, stored upper-case.
+pub fn admission_no(raw: &str) -> Result<String> {
+    let value = raw.trim().to_uppercase();
+    let valid = (1..=32).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_'));
+    if valid {
+        Ok(value)
+    } else {
+        Err(Error::invalid(
+            "invalid_admission_no",
+            "admission_no must be 1 to 32 letters, digits or / - . _",
+        ))
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewStudent {
+    pub admission_no: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub gender: Option<Gender>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub class_id: Option<Uuid>,
+    /// An existing guardian of this school...
+    pub primary_guardian_id: Option<Uuid>,
+    /// ...or a new one created with the student.
+    pub primary_guardian: Option<NewGuardian>,
+    /// UPI / KEMIS number.
+    pub upi_no: Option<String>,
+    /// KNEC assessment number.
+    pub knec_no: Option<String>,
+    pub birth_cert_no: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StudentChanges {
+    /// A class id, or null to take the student out of any class.
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub class_id: Option<Option<Uuid>>,
+    pub status: Option<Status>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Student {
+    pub id: Uuid,
+    pub admission_no: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub gender: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub class_id: Option<Uuid>,
+    pub status: String,
+    pub upi_no: Option<String>,
+    pub knec_no: Option<String>,
+    pub birth_cert_no: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LinkedGuardian {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub relationship: Option<String>,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StudentDetail {
+    #[serde(flatten)]
+    pub student: Student,
+    pub guardians: Vec<LinkedGuardian>,
+    /// What the family owes now (receivable less any credit held), across terms.
+    pub balance: Money,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct StudentFilter {
+    pub class_id: Option<Uuid>,
+    pub status: Option<Status>,
+    /// Matches admission number or name.
+    pub q: Option<String>,
+}
+
+const COLUMNS: &str = "id, admission_no, first_name, last_name, gender, date_of_birth, class_id, status, \
+                       upi_no, knec_no, birth_cert_no, created_at, updated_at";
+
+fn optional_id(field: &'static str, value: Option<&str>) -> Result<Option<String>> {
+    text::optional(field, value, 40)
+}
+
+pub async fn create(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    new: NewStudent,
+) -> Result<StudentDetail> {
+    let admission_no = admission_no(&new.admission_no)?;
+    let first_name = text::name("first_name", &new.first_name, 80)?;
+    let last_name = text::name("last_name", &new.last_name, 80)?;
+    if let Some(born) = new.date_of_birth {
+        let today = Utc::now().date_naive();
+        if born > today || born < NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") {
+            return Err(Error::invalid(
+                "invalid_date_of_birth",
+                "date_of_birth must be a past date after 1950",
+            ));
+        }
+    }
+    let guardian_id = match (new.primary_guardian_id, new.primary_guardian) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "ambiguous_guardian",
+                "send primary_guardian_id or primary_guardian, not both",
+            ));
+        }
+        (Some(id), None) => Some(id),
+        (None, Some(inline)) => Some(guardian::create(conn, actor, inline).await?.id),
+        (None, None) => None,
+    };
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO students (school_id, id, admission_no, first_name, last_name, gender, date_of_birth, class_id,
+                               upi_no, knec_no, birth_cert_no)
+         VALUES (app_school_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(&admission_no)
+    .bind(&first_name)
+    .bind(&last_name)
+    .bind(new.gender.map(Gender::as_str))
+    .bind(new.date_of_birth)
+    .bind(new.class_id)
+    .bind(optional_id("upi_no", new.upi_no.as_deref())?)
+    .bind(optional_id("knec_no", new.knec_no.as_deref())?)
+    .bind(optional_id("birth_cert_no", new.birth_cert_no.as_deref())?)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(guardian_id) = guardian_id {
+        sqlx::query(
+            "INSERT INTO student_guardians (school_id, student_id, guardian_id, is_primary)
+             VALUES (app_school_id(), $1, $2, true)",
+        )
+        .bind(id)
+        .bind(guardian_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let detail = get(conn, id).await?;
+    let change = Change {
+        actor,
+        action: "student.create",
+        entity: "student",
+        entity_id: &id.to_string(),
+    };
+    audit::record(conn, change, None::<&()>, Some(&detail)).await?;
+    Ok(detail)
+}
+
+async fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Student> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    sqlx::query_as(sql!("SELECT {COLUMNS} FROM students WHERE id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found("student"))
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<StudentDetail> {
+    let student = find(conn, id, false).await?;
+    let guardians = sqlx::query_as(
+        "SELECT g.id, g.first_name, g.last_name, g.email, g.phone, g.relationship, sg.is_primary
+           FROM student_guardians sg JOIN guardians g ON g.school_id = sg.school_id AND g.id = sg.guardian_id
+          WHERE sg.student_id = $1 ORDER BY sg.is_primary DESC, g.last_name, g.first_name",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let balance = balance(conn, id).await?;
+    Ok(StudentDetail {
+        student,
+        guardians,
+        balance,
+    })
+}
+
+/// Receivable (1100) less credit held (2000) for the student, from the ledger.
+pub async fn balance(conn: &mut PgConnection, student_id: Uuid) -> Result<Money> {
+    let balance: rust_decimal::Decimal = sqlx::query_scalar(
+        // Debits raise what is owed on 1100; credit held on 2000 lowers it.
+        "SELECT coalesce(sum(l.debit - l.credit), 0)::numeric(14,2)
+           FROM journal_lines l JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+          WHERE l.student_id = $1 AND a.code IN ('1100', '2000')",
+    )
+    .bind(student_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(Money::from_decimal(balance))
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: StudentFilter,
+    page: PageRequest,
+) -> Result<Page<Student>> {
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| {
+            let escaped = q
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+    let rows = sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM students
+          WHERE ($1::uuid IS NULL OR id > $1)
+            AND ($2::uuid IS NULL OR class_id = $2)
+            AND ($3::text IS NULL OR status = $3)
+            AND ($4::text IS NULL OR admission_no ILIKE $4 OR (first_name || ' ' || last_name) ILIKE $4)
+          ORDER BY id LIMIT $5"
+    ))
+    .bind(page.after)
+    .bind(filter.class_id)
+    .bind(filter.status.map(Status::as_str))
+    .bind(q)
+    .bind(page.fetch())
+    .fetch_all(conn)
+    .await?;
+    Ok(Page::from_rows(rows, page, |s: &Student| s.id))
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    id: Uuid,
+    changes: StudentChanges,
+) -> Result<StudentDetail> {
+    if changes.class_id.is_none() && changes.status.is_none() {
+        return Err(Error::invalid(
+            "empty_change",
+            "send class_id and/or status",
+        ));
+    }
+    let before = find(conn, id, true).await?;
+    sqlx::query(
+        "UPDATE students SET class_id = CASE WHEN $2 THEN $3 ELSE class_id END,
+                             status = coalesce($4, status)
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(changes.class_id.is_some())
+    .bind(changes.class_id.flatten())
+    .bind(changes.status.map(Status::as_str))
+    .execute(&mut *conn)
+    .await?;
+    let detail = get(conn, id).await?;
+    let change = Change {
+        actor,
+        action: "student.update",
+        entity: "student",
+        entity_id: &id.to_string(),
+    };
+    audit::record(conn, change, Some(&before), Some(&detail.student)).await?;
+    Ok(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_numbers_are_trimmed_and_upper_cased() {
+        assert_eq!(admission_no(" adm-2025-001 ").unwrap(), "ADM-2025-001");
+        assert_eq!(admission_no("2025/14").unwrap(), "2025/14");
+    }
+
+    #[test]
+    fn admission_numbers_with_spaces_or_symbols_are_refused() {
+        for bad in ["", "ADM 001", "ADM;DROP", "A".repeat(33).as_str()] {
+            assert!(admission_no(bad).is_err(), "{bad}");
+        }
+    }
+}

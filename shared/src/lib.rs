@@ -1,0 +1,14 @@
+//! SchoolOps core shared by the api and the worker: configuration, database
+//! access under row-level security, and the school domain. Knows no HTTP.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod page;
+pub mod secret;
+pub mod telemetry;
+
+pub use error::{Error, Result};
