@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod page;
 pub mod secret;
+pub mod shutdown;
 pub mod telemetry;
 
 pub use error::{Error, Result};

@@ -2,6 +2,7 @@
 //! transaction whose school and user are set with `set_config(..., true)`,
 //! so the setting dies with the transaction and never leaks across the pool.
 
+pub mod admin;
 pub mod constraints;
 pub mod roles;
 
@@ -62,3 +63,7 @@ macro_rules! sql {
         ::sqlx::AssertSqlSafe(format!($($fmt)*))
     };
 }
+
+/// The project's migrations, embedded so every binary and test applies the
+/// same set. Run them as the owner role, never the runtime role.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

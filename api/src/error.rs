@@ -1,0 +1,116 @@
+//! The api's one error type, answered as RFC 9457 problem details with a
+//! stable `code`. Internal errors are logged once with their chain and
+//! answered with a generic 500 in the same envelope.
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use shared::error::{Error as DomainError, ErrorKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// Protocol-level problems the domain never sees: a body too large, the
+    /// wrong content type, an unknown route.
+    #[error("{detail}")]
+    Http {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
+}
+
+impl ApiError {
+    pub fn http(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Http {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::http(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::http(StatusCode::UNAUTHORIZED, "invalid_token", detail)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Domain(err.into())
+    }
+}
+
+/// The problem details body; `code` is the member clients switch on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: String,
+}
+
+fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Rule => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    let body = Problem {
+        kind: format!("urn:schoolops:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        code: code.to_string(),
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Http {
+                status,
+                code,
+                detail,
+            } => problem(status, code, detail),
+            ApiError::Domain(DomainError::Client { kind, code, detail }) => {
+                problem(status_of(kind), &code, detail)
+            }
+            ApiError::Domain(internal) => {
+                tracing::error!(error = ?anyhow::Error::from(internal), "request failed");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; it has been logged",
+                )
+            }
+        }
+    }
+}

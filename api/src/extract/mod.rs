@@ -1,0 +1,14 @@
+//! Request extractors whose rejections are `ApiError`, so every bad input
+//! gets the same problem+json envelope.
+
+mod auth;
+mod json;
+mod path;
+mod query;
+mod tenant;
+
+pub use auth::AuthUser;
+pub use json::Json;
+pub use path::Path;
+pub use query::Query;
+pub use tenant::Tenant;

@@ -1,0 +1,77 @@
+//! The tenant transaction: the caller is authenticated, X-School-ID is read,
+//! membership is checked, and the handler receives an open transaction with
+//! the school and user set locally. Handlers cannot forget the tenant, and
+//! the setting dies with the transaction, so pooled connections never leak it.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use shared::{
+    auth::user,
+    db::{self, Tx},
+    domain::role::{Capability, Role},
+    error::Error,
+};
+use uuid::Uuid;
+
+use super::auth::bearer_claims;
+use crate::{AppState, error::ApiError};
+
+pub const SCHOOL_HEADER: &str = "x-school-id";
+
+pub struct Tenant {
+    pub tx: Tx,
+    pub school_id: Uuid,
+    pub user_id: Uuid,
+    pub role: Role,
+}
+
+impl Tenant {
+    pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
+        Ok(self.role.require(capability)?)
+    }
+
+    pub async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let claims = bearer_claims(parts, state)?;
+        let header = parts.headers.get(SCHOOL_HEADER).ok_or_else(|| {
+            ApiError::bad_request(
+                "school_not_selected",
+                "send X-School-ID with the id of your school",
+            )
+        })?;
+        let school_id = header
+            .to_str()
+            .ok()
+            .and_then(|value| Uuid::parse_str(value.trim()).ok())
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_school_id",
+                    "X-School-ID must be a school id (a UUID)",
+                )
+            })?;
+        let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
+        // The same answer whether the school exists or not.
+        let role = user::role_in_school(&mut tx, school_id, claims.sub)
+            .await?
+            .ok_or_else(|| {
+                Error::forbidden("not_a_member", "you are not a member of that school")
+            })?;
+        tracing::Span::current().record("school_id", tracing::field::display(school_id));
+        Ok(Self {
+            tx,
+            school_id,
+            user_id: claims.sub,
+            role,
+        })
+    }
+}

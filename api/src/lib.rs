@@ -1,0 +1,20 @@
+//! The SchoolOps HTTP API: routing, extractors, handlers. Handlers parse,
+//! authorise, call a `shared` domain function and map the result.
+
+pub mod error;
+pub mod extract;
+pub mod jwt;
+mod openapi;
+mod routes;
+mod server;
+
+use sqlx::PgPool;
+
+pub use server::{router, serve};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub keys: jwt::Keys,
+    pub refresh_days: i64,
+}

@@ -1,0 +1,70 @@
+//! /fees/structures
+
+use axum::http::StatusCode;
+use shared::domain::{
+    fees::{self, FeeStructure, FeeStructureChanges, NewFeeStructure},
+    role::Capability,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Tenant},
+    openapi::{SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_structures, create_structure))
+        .routes(routes!(get_structure, update_structure))
+}
+
+/// Fee structures with their items.
+#[utoipa::path(get, path = "/fees/structures", tag = "fees", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, body = Vec<FeeStructure>), TenantErrors))]
+async fn list_structures(mut tenant: Tenant) -> Result<Json<Vec<FeeStructure>>, ApiError> {
+    let structures = fees::list(&mut tenant.tx).await?;
+    tenant.commit().await?;
+    Ok(Json(structures))
+}
+
+/// Define what a level (or every level) pays in a term and year (BURSAR, ADMIN or OWNER).
+#[utoipa::path(post, path = "/fees/structures", tag = "fees", params(SchoolHeader), request_body = NewFeeStructure,
+    security(("bearer" = [])), responses((status = 201, body = FeeStructure), TenantErrors))]
+async fn create_structure(
+    mut tenant: Tenant,
+    Json(new): Json<NewFeeStructure>,
+) -> Result<(StatusCode, Json<FeeStructure>), ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let structure = fees::create(&mut tenant.tx, tenant.user_id, new).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(structure)))
+}
+
+/// One fee structure.
+#[utoipa::path(get, path = "/fees/structures/{id}", tag = "fees", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = FeeStructure), TenantErrors))]
+async fn get_structure(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<FeeStructure>, ApiError> {
+    let structure = fees::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(structure))
+}
+
+/// Rename a structure or replace its items. Issued invoices keep the lines they were issued with.
+#[utoipa::path(patch, path = "/fees/structures/{id}", tag = "fees", params(SchoolHeader, ("id" = Uuid, Path)),
+    request_body = FeeStructureChanges, security(("bearer" = [])), responses((status = 200, body = FeeStructure), TenantErrors))]
+async fn update_structure(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+    Json(changes): Json<FeeStructureChanges>,
+) -> Result<Json<FeeStructure>, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let structure = fees::update(&mut tenant.tx, tenant.user_id, id, changes).await?;
+    tenant.commit().await?;
+    Ok(Json(structure))
+}

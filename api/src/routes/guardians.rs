@@ -1,0 +1,64 @@
+//! /guardians
+
+use axum::{extract::OriginalUri, http::StatusCode, response::Response};
+use shared::{
+    domain::{
+        guardian::{self, Guardian, NewGuardian},
+        role::Capability,
+    },
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::paged::paged;
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_guardians, create_guardian))
+        .routes(routes!(get_guardian))
+}
+
+/// Add a guardian; the phone is normalised to +2547XXXXXXXX / +2541XXXXXXXX.
+#[utoipa::path(post, path = "/guardians", tag = "guardians", params(SchoolHeader), request_body = NewGuardian,
+    security(("bearer" = [])), responses((status = 201, body = Guardian), TenantErrors))]
+async fn create_guardian(
+    mut tenant: Tenant,
+    Json(new): Json<NewGuardian>,
+) -> Result<(StatusCode, Json<Guardian>), ApiError> {
+    tenant.require(Capability::ManageEnrolment)?;
+    let guardian = guardian::create(&mut tenant.tx, tenant.user_id, new).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(guardian)))
+}
+
+/// Guardians of the school.
+#[utoipa::path(get, path = "/guardians", tag = "guardians", params(SchoolHeader, PageParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Guardian>), TenantErrors))]
+async fn list_guardians(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = guardian::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    tenant.commit().await?;
+    Ok(paged(page, &uri))
+}
+
+/// One guardian.
+#[utoipa::path(get, path = "/guardians/{id}", tag = "guardians", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Guardian), TenantErrors))]
+async fn get_guardian(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Guardian>, ApiError> {
+    let guardian = guardian::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(guardian))
+}

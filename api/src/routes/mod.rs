@@ -1,0 +1,34 @@
+//! One module per resource, each exposing `router()`; merged here.
+
+mod auth;
+mod calendar;
+mod classes;
+mod docs;
+mod fees;
+mod guardians;
+mod health;
+mod members;
+mod paged;
+mod schools;
+mod students;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{AppState, openapi::ApiDoc};
+
+pub fn all() -> Router<AppState> {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(schools::router())
+        .merge(members::router())
+        .merge(calendar::router())
+        .merge(classes::router())
+        .merge(guardians::router())
+        .merge(students::router())
+        .merge(fees::router())
+        .merge(health::router())
+        .split_for_parts();
+    router.merge(docs::router(api))
+}

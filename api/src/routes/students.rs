@@ -1,0 +1,84 @@
+//! /students
+
+use axum::{extract::OriginalUri, http::StatusCode, response::Response};
+use shared::{
+    domain::{
+        role::Capability,
+        student::{self, NewStudent, Student, StudentChanges, StudentDetail, StudentFilter},
+    },
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::paged::paged;
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_students, create_student))
+        .routes(routes!(get_student, update_student))
+}
+
+/// Enrol a student, with an existing primary guardian or a new one inline.
+#[utoipa::path(post, path = "/students", tag = "students", params(SchoolHeader), request_body = NewStudent,
+    security(("bearer" = [])), responses((status = 201, body = StudentDetail), TenantErrors))]
+async fn create_student(
+    mut tenant: Tenant,
+    Json(new): Json<NewStudent>,
+) -> Result<(StatusCode, Json<StudentDetail>), ApiError> {
+    tenant.require(Capability::ManageEnrolment)?;
+    let student = student::create(&mut tenant.tx, tenant.user_id, new).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(student)))
+}
+
+/// Students, filtered by class, status or a search on admission number and name.
+#[utoipa::path(get, path = "/students", tag = "students", params(SchoolHeader, StudentFilter, PageParams),
+    security(("bearer" = [])), responses((status = 200, body = Vec<Student>), TenantErrors))]
+async fn list_students(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(filter): Query<StudentFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = student::list(
+        &mut tenant.tx,
+        filter,
+        PageRequest::new(page.limit, page.after)?,
+    )
+    .await?;
+    tenant.commit().await?;
+    Ok(paged(page, &uri))
+}
+
+/// One student with guardians and balance.
+#[utoipa::path(get, path = "/students/{id}", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = StudentDetail), TenantErrors))]
+async fn get_student(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<StudentDetail>, ApiError> {
+    let student = student::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(student))
+}
+
+/// Move a student to another class (or none) or change their status.
+#[utoipa::path(patch, path = "/students/{id}", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
+    request_body = StudentChanges, security(("bearer" = [])), responses((status = 200, body = StudentDetail), TenantErrors))]
+async fn update_student(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+    Json(changes): Json<StudentChanges>,
+) -> Result<Json<StudentDetail>, ApiError> {
+    tenant.require(Capability::ManageEnrolment)?;
+    let student = student::update(&mut tenant.tx, tenant.user_id, id, changes).await?;
+    tenant.commit().await?;
+    Ok(Json(student))
+}

@@ -1,0 +1,15 @@
+//! HTTP tests against the real router and a real PostgreSQL, as the
+//! runtime role, one fresh database per test.
+
+mod auth;
+mod catalogue;
+mod classes;
+mod errors;
+mod fees;
+mod guardians;
+mod health;
+mod helpers;
+mod quickstart;
+mod schools;
+mod students;
+mod tenancy;
