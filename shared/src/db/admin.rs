@@ -138,7 +138,8 @@ pub async fn migrate(owner_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Drops the per-test databases and templates earlier test runs left.
+/// Drops the per-test databases and templates earlier test runs left. One
+/// still in use (another test run on the same server) is left alone.
 pub async fn drop_test_databases(admin_url: &str) -> anyhow::Result<usize> {
     let mut conn = PgConnection::connect(admin_url).await?;
     let names: Vec<String> = sqlx::query_scalar(
