@@ -140,3 +140,21 @@ async fn the_runtime_role_cannot_rewrite_history() {
         Some("42501")
     );
 }
+
+#[tokio::test]
+async fn the_services_refuse_a_role_that_could_bypass_row_level_security() {
+    let database = crate::helpers::fresh_database().await;
+    let owner_url = std::env::var("DATABASE_OWNER_URL").unwrap();
+    let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&owner_url)
+        .unwrap()
+        .database(&database);
+    let owner = sqlx::PgPool::connect_with(options).await.unwrap();
+    let refusal = shared::db::roles::ensure_runtime_role_is_bound_by_rls(&owner)
+        .await
+        .expect_err("the owner role owns every table");
+    let message = refusal.to_string();
+    assert!(
+        message.contains("owns tables") && message.contains("schoolops_app"),
+        "{message}"
+    );
+}
