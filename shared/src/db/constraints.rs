@@ -149,7 +149,7 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
 ];
 
 /// Invariants whose violation is our bug, never the caller's: stay 500.
-const INTERNAL: &[&str] = &["journal_entries_balanced"];
+const INTERNAL: &[&str] = &["journal_entries_balanced", "journal_append_only"];
 
 pub fn classify(err: sqlx::Error) -> Error {
     let Some(db) = err.as_database_error() else {

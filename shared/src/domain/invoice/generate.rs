@@ -1,0 +1,305 @@
+//! Bulk invoice generation, set-based: one statement issues a batch of
+//! invoices with their lines and journal entries. Generating twice for the
+//! same student, term and year creates nothing new, and numbers stay gapless
+//! under concurrency because the school's counter row is locked first.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        de,
+        ledger::{self, Line, code},
+        money::Money,
+    },
+    error::{Error, Result},
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateInvoices {
+    pub student_id: Option<Uuid>,
+    pub class_id: Option<Uuid>,
+    /// 1 to 3.
+    pub term: i16,
+    #[serde(deserialize_with = "de::year")]
+    #[schema(value_type = i32)]
+    pub year: i32,
+    /// Optional fee items to include, by name: {"Lunch": true}.
+    #[serde(default)]
+    pub include_optional: HashMap<String, bool>,
+}
+
+/// What one run (or batch) did.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Generated {
+    /// Invoices issued now.
+    pub created: i64,
+    /// Students who already had an invoice for the term and year.
+    pub already_invoiced: i64,
+    /// Students no fee structure applies to.
+    pub without_fee_structure: i64,
+    pub total_amount: Money,
+    /// Credit from earlier overpayments used on the new invoices.
+    pub credit_applied: Money,
+}
+
+impl Generated {
+    pub fn add(&mut self, other: &Generated) {
+        self.created += other.created;
+        self.already_invoiced += other.already_invoiced;
+        self.without_fee_structure += other.without_fee_structure;
+        self.total_amount =
+            Money::from_decimal(self.total_amount.decimal() + other.total_amount.decimal());
+        self.credit_applied =
+            Money::from_decimal(self.credit_applied.decimal() + other.credit_applied.decimal());
+    }
+}
+
+impl GenerateInvoices {
+    /// The optional items asked for, lower-cased for matching.
+    pub fn optional_names(&self) -> Vec<String> {
+        self.include_optional
+            .iter()
+            .filter(|(_, on)| **on)
+            .map(|(name, _)| name.trim().to_lowercase())
+            .collect()
+    }
+}
+
+/// Checks the request against the school's data before anything is queued:
+/// one target that exists, a valid term, optional items that exist.
+pub async fn validate(conn: &mut PgConnection, request: &GenerateInvoices) -> Result<()> {
+    if !(1..=3).contains(&request.term) {
+        return Err(Error::invalid("invalid_term", "term must be 1, 2 or 3"));
+    }
+    match (request.student_id, request.class_id) {
+        (Some(student), None) => {
+            let status: Option<String> =
+                sqlx::query_scalar("SELECT status FROM students WHERE id = $1")
+                    .bind(student)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            match status.as_deref() {
+                None => {
+                    return Err(Error::rule(
+                        "unknown_student",
+                        "student_id does not name a student of this school",
+                    ));
+                }
+                Some("ACTIVE") => {}
+                Some(other) => {
+                    return Err(Error::rule(
+                        "student_not_active",
+                        format!("the student is {other}; only ACTIVE students are invoiced"),
+                    ));
+                }
+            }
+        }
+        (None, Some(class)) => {
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM classes WHERE id = $1)")
+                    .bind(class)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if !exists {
+                return Err(Error::rule(
+                    "unknown_class",
+                    "class_id does not name a class of this school",
+                ));
+            }
+        }
+        _ => {
+            return Err(Error::invalid(
+                "invalid_target",
+                "send exactly one of student_id or class_id",
+            ));
+        }
+    }
+    let known: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT lower(name) FROM fee_items WHERE optional")
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some(unknown) = request
+        .include_optional
+        .keys()
+        .find(|name| !known.contains(&name.trim().to_lowercase()))
+    {
+        return Err(Error::rule(
+            "unknown_optional_item",
+            format!("{unknown:?} is not an optional fee item of this school"),
+        ));
+    }
+    Ok(())
+}
+
+/// The ACTIVE students the request covers, in a stable order.
+pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Result<Vec<Uuid>> {
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM students
+          WHERE status = 'ACTIVE' AND (($1::uuid IS NOT NULL AND id = $1) OR ($2::uuid IS NOT NULL AND class_id = $2))
+          ORDER BY id",
+    )
+    .bind(request.student_id)
+    .bind(request.class_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids)
+}
+
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    created: i64,
+    already_invoiced: i64,
+    without_fee_structure: i64,
+    total_amount: rust_decimal::Decimal,
+    with_credit: Vec<Uuid>,
+}
+
+/// Issues the invoices of one batch of students, in the caller's transaction.
+#[tracing::instrument(skip_all, fields(students = students.len(), term, year))]
+pub async fn batch(
+    conn: &mut PgConnection,
+    students: &[Uuid],
+    term: i16,
+    year: i32,
+    optional: &[String],
+) -> Result<Generated> {
+    let receivable = ledger::account_id(conn, code::RECEIVABLE).await?;
+    let unearned = ledger::account_id(conn, code::UNEARNED).await?;
+    // Locks the school's counter for the year until commit: concurrent
+    // generations queue here, then each sees the other's invoices.
+    let last_no: i32 = sqlx::query_scalar(
+        "INSERT INTO invoice_counters (school_id, year, last_no) VALUES (app_school_id(), $1, 0)
+         ON CONFLICT (school_id, year) DO UPDATE SET last_no = invoice_counters.last_no
+         RETURNING last_no",
+    )
+    .bind(year)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let row: BatchRow = sqlx::query_as(
+        "WITH targets AS (
+             SELECT s.id AS student_id, s.admission_no, c.level_id,
+                    EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3) AS invoiced
+               FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
+              WHERE s.id = ANY($1)),
+         chosen AS (
+             SELECT t.student_id, f.id AS structure_id,
+                    row_number() OVER (ORDER BY t.admission_no, t.student_id) AS n
+               FROM targets t
+               CROSS JOIN LATERAL (
+                   SELECT f.id FROM fee_structures f
+                    WHERE (f.term = $2 AND f.year = $3 AND (f.level_id = t.level_id OR f.level_id IS NULL)) OR f.is_default
+                    ORDER BY (f.level_id IS NULL), f.is_default
+                    LIMIT 1) f
+              WHERE NOT t.invoiced),
+         lines AS (
+             SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id
+               FROM chosen c JOIN fee_items i ON i.fee_structure_id = c.structure_id
+              WHERE NOT i.optional OR lower(i.name) = ANY($4)),
+         totals AS (
+             SELECT c.student_id, c.n, coalesce(sum(l.amount), 0) AS total
+               FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
+              GROUP BY c.student_id, c.n),
+         issued AS (
+             INSERT INTO invoices (school_id, number, student_id, term, year, total, status)
+             SELECT app_school_id(), 'INV-' || $3 || '-' || lpad(($5 + n)::text, 5, '0'), student_id, $2, $3, total,
+                    CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END
+               FROM totals
+             RETURNING id, student_id, total, number),
+         copied AS (
+             INSERT INTO invoice_lines (school_id, invoice_id, fee_item_id, name, amount, income_account_id)
+             SELECT app_school_id(), issued.id, l.fee_item_id, l.name, l.amount, l.income_account_id
+               FROM lines l JOIN issued ON issued.student_id = l.student_id
+             RETURNING 1),
+         entries AS (
+             INSERT INTO journal_entries (school_id, memo, source_type, source_id)
+             SELECT app_school_id(), 'Invoice ' || number, 'invoice', id FROM issued WHERE total > 0
+             RETURNING id, source_id),
+         posted AS (
+             INSERT INTO journal_lines (school_id, journal_entry_id, account_id, student_id, invoice_id, debit, credit)
+             SELECT app_school_id(), e.id, $6, issued.student_id, issued.id, issued.total, 0
+               FROM entries e JOIN issued ON issued.id = e.source_id
+             UNION ALL
+             SELECT app_school_id(), e.id, l.income_account_id, issued.student_id, issued.id, 0, sum(l.amount)
+               FROM entries e JOIN issued ON issued.id = e.source_id JOIN lines l ON l.student_id = issued.student_id
+              GROUP BY e.id, l.income_account_id, issued.student_id, issued.id
+             HAVING sum(l.amount) > 0
+             RETURNING 1),
+         counted AS (
+             UPDATE invoice_counters SET last_no = last_no + (SELECT count(*) FROM issued)
+              WHERE school_id = app_school_id() AND year = $3
+             RETURNING 1),
+         credit AS (
+             SELECT l.student_id FROM journal_lines l
+              WHERE l.account_id = $7 AND l.student_id IN (SELECT student_id FROM issued)
+              GROUP BY l.student_id HAVING sum(l.credit - l.debit) > 0)
+         SELECT (SELECT count(*) FROM issued) AS created,
+                (SELECT count(*) FROM targets WHERE invoiced) AS already_invoiced,
+                (SELECT count(*) FROM targets WHERE NOT invoiced) - (SELECT count(*) FROM chosen) AS without_fee_structure,
+                (SELECT coalesce(sum(total), 0) FROM issued) AS total_amount,
+                (SELECT coalesce(array_agg(i.id), '{}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0) AS with_credit,
+                (SELECT count(*) FROM copied) + (SELECT count(*) FROM posted) + (SELECT count(*) FROM counted) AS writes",
+    )
+    .bind(students)
+    .bind(term)
+    .bind(year)
+    .bind(optional)
+    .bind(last_no)
+    .bind(receivable)
+    .bind(unearned)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let mut credit_applied = Money::ZERO;
+    for invoice in &row.with_credit {
+        let applied = apply_credit(conn, *invoice, receivable, unearned).await?;
+        credit_applied = Money::from_decimal(credit_applied.decimal() + applied.decimal());
+    }
+    Ok(Generated {
+        created: row.created,
+        already_invoiced: row.already_invoiced,
+        without_fee_structure: row.without_fee_structure,
+        total_amount: Money::from_decimal(row.total_amount),
+        credit_applied,
+    })
+}
+
+/// Uses the student's credit (2000) on a new invoice: DR 2000 / CR 1100.
+async fn apply_credit(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    receivable: Uuid,
+    unearned: Uuid,
+) -> Result<Money> {
+    let (student_id, balance): (Uuid, rust_decimal::Decimal) =
+        sqlx::query_as("SELECT student_id, total - paid FROM invoices WHERE id = $1 FOR UPDATE")
+            .bind(invoice_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let credit = ledger::student_credit(conn, student_id).await?;
+    let amount = Money::from_decimal(credit.decimal().min(balance));
+    if amount.decimal() <= rust_decimal::Decimal::ZERO {
+        return Ok(Money::ZERO);
+    }
+    let lines = [
+        Line::debit(unearned, amount).student(student_id),
+        Line::credit(receivable, amount)
+            .student(student_id)
+            .invoice(invoice_id),
+    ];
+    ledger::post(
+        conn,
+        "Credit applied to invoice",
+        "credit",
+        invoice_id,
+        &lines,
+    )
+    .await?;
+    super::record_payment(conn, invoice_id, amount).await?;
+    Ok(amount)
+}

@@ -1,0 +1,146 @@
+//! Invoices: issued per student, term and year, with lines copied from the
+//! fee structure at issue time.
+
+pub mod generate;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::money::Money;
+use crate::{
+    error::{Error, Result},
+    page::{Page, PageRequest},
+    sql,
+};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Invoice {
+    pub id: Uuid,
+    /// INV-2025-00001: per school and year, gapless.
+    pub number: String,
+    pub student_id: Uuid,
+    pub term: i16,
+    pub year: i32,
+    pub total: Money,
+    pub paid: Money,
+    pub balance: Money,
+    /// UNPAID, PARTIAL, PAID or CANCELLED.
+    pub status: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InvoiceLine {
+    pub id: Uuid,
+    pub name: String,
+    pub amount: Money,
+    pub income_account_id: Uuid,
+    pub fee_item_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Unpaid,
+    Partial,
+    Paid,
+    Cancelled,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Unpaid => "UNPAID",
+            Status::Partial => "PARTIAL",
+            Status::Paid => "PAID",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct InvoiceFilter {
+    pub student_id: Option<Uuid>,
+    pub class_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub term: Option<i16>,
+    pub year: Option<i32>,
+}
+
+const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at";
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Invoice> {
+    sqlx::query_as(sql!("SELECT {COLUMNS} FROM invoices i WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found("invoice"))
+}
+
+pub async fn lines(conn: &mut PgConnection, id: Uuid) -> Result<Vec<InvoiceLine>> {
+    get(conn, id).await?;
+    let lines = sqlx::query_as(
+        "SELECT id, name, amount, income_account_id, fee_item_id FROM invoice_lines WHERE invoice_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(lines)
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: InvoiceFilter,
+    page: PageRequest,
+) -> Result<Page<Invoice>> {
+    let rows = sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM invoices i
+          WHERE ($1::uuid IS NULL OR i.id > $1)
+            AND ($2::uuid IS NULL OR i.student_id = $2)
+            AND ($3::uuid IS NULL OR i.student_id IN (SELECT s.id FROM students s WHERE s.class_id = $3))
+            AND ($4::text IS NULL OR i.status = $4)
+            AND ($5::smallint IS NULL OR i.term = $5)
+            AND ($6::int IS NULL OR i.year = $6)
+          ORDER BY i.id LIMIT $7"
+    ))
+    .bind(page.after)
+    .bind(filter.student_id)
+    .bind(filter.class_id)
+    .bind(filter.status.map(Status::as_str))
+    .bind(filter.term)
+    .bind(filter.year)
+    .bind(page.fetch())
+    .fetch_all(conn)
+    .await?;
+    Ok(Page::from_rows(rows, page, |i: &Invoice| i.id))
+}
+
+/// Sum of open invoice balances; equals the 1100 balance at all times.
+pub async fn open_balance_total(conn: &mut PgConnection) -> Result<Money> {
+    let total: rust_decimal::Decimal = sqlx::query_scalar(
+        "SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Money::from_decimal(total))
+}
+
+/// Adds `amount` to what was paid on the invoice and sets its status.
+pub async fn record_payment(
+    conn: &mut PgConnection,
+    invoice_id: Uuid,
+    amount: Money,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE invoices SET paid = paid + $2,
+                status = CASE WHEN paid + $2 >= total THEN 'PAID' WHEN paid + $2 > 0 THEN 'PARTIAL' ELSE 'UNPAID' END
+          WHERE id = $1",
+    )
+    .bind(invoice_id)
+    .bind(amount)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! Payments: recorded by the api as PENDING, posted to the ledger by the
+//! worker (DR 1000 / CR 1100 oldest invoice first, excess to 2000 as the
+//! student's credit). Posting twice is refused by the journal's source key.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{
+    invoice,
+    ledger::{self, Line, allocation, code},
+    money::Money,
+    text,
+};
+use crate::{
+    error::{Error, Result},
+    events,
+    page::{Page, PageRequest},
+    sql,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Method {
+    Mpesa,
+    Cash,
+    Bank,
+    Cheque,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Mpesa => "MPESA",
+            Method::Cash => "CASH",
+            Method::Bank => "BANK",
+            Method::Cheque => "CHEQUE",
+        }
+    }
+
+    fn needs_reference(self) -> bool {
+        matches!(self, Method::Mpesa | Method::Bank)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayment {
+    pub invoice_id: Option<Uuid>,
+    pub student_id: Option<Uuid>,
+    /// More than zero, at most two decimals; a number or a string.
+    pub amount: Money,
+    pub method: Method,
+    /// Required for MPESA and BANK; unique per school and method.
+    pub txn_ref: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Payment {
+    pub id: Uuid,
+    pub student_id: Uuid,
+    pub invoice_id: Option<Uuid>,
+    pub amount: Money,
+    pub method: String,
+    pub txn_ref: Option<String>,
+    pub paid_at: DateTime<Utc>,
+    /// PENDING until the worker posts it, then POSTED.
+    pub posting_status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct PaymentFilter {
+    pub student_id: Option<Uuid>,
+    pub invoice_id: Option<Uuid>,
+}
+
+/// What posting did, as reported in the payment.posted event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Posted {
+    pub payment_id: Uuid,
+    pub student_id: Uuid,
+    pub amount: Money,
+    pub applied: Vec<Applied>,
+    pub credit: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Applied {
+    pub invoice_id: Uuid,
+    pub amount: Money,
+}
+
+const COLUMNS: &str =
+    "id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, created_at";
+
+/// Validates and records a PENDING payment; the caller enqueues its posting
+/// in the same transaction.
+pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> Result<Payment> {
+    if new.amount.decimal() <= rust_decimal::Decimal::ZERO {
+        return Err(Error::invalid(
+            "invalid_amount",
+            "amount must be greater than zero",
+        ));
+    }
+    let txn_ref = text::optional("txn_ref", new.txn_ref.as_deref(), 64)?;
+    if new.method.needs_reference() && txn_ref.is_none() {
+        return Err(Error::invalid(
+            "txn_ref_required",
+            format!("txn_ref is required for {} payments", new.method.as_str()),
+        ));
+    }
+    if let Some(paid_at) = new.paid_at
+        && paid_at > Utc::now() + Duration::minutes(5)
+    {
+        return Err(Error::invalid(
+            "invalid_paid_at",
+            "paid_at must not be in the future",
+        ));
+    }
+    let student_id = match (new.invoice_id, new.student_id) {
+        (Some(invoice_id), student) => {
+            let invoice = invoice::get(conn, invoice_id).await.map_err(|_| {
+                Error::rule(
+                    "unknown_invoice",
+                    "invoice_id does not name an invoice of this school",
+                )
+            })?;
+            if invoice.status == "CANCELLED" {
+                return Err(Error::rule(
+                    "invoice_cancelled",
+                    "the invoice is cancelled; pay against the student instead",
+                ));
+            }
+            if student.is_some_and(|s| s != invoice.student_id) {
+                return Err(Error::rule(
+                    "invoice_student_mismatch",
+                    "the invoice belongs to another student",
+                ));
+            }
+            invoice.student_id
+        }
+        (None, Some(student_id)) => student_id,
+        (None, None) => {
+            return Err(Error::invalid(
+                "invalid_target",
+                "send invoice_id or student_id",
+            ));
+        }
+    };
+    let payment = sqlx::query_as(sql!(
+        "INSERT INTO payments (school_id, id, student_id, invoice_id, amount, method, txn_ref, paid_at, recorded_by)
+         VALUES (app_school_id(), $1, $2, $3, $4, $5, $6, coalesce($7, now()), $8)
+         RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(student_id)
+    .bind(new.invoice_id)
+    .bind(new.amount)
+    .bind(new.method.as_str())
+    .bind(txn_ref)
+    .bind(new.paid_at)
+    .bind(actor)
+    .fetch_one(conn)
+    .await?;
+    Ok(payment)
+}
+
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Payment> {
+    sqlx::query_as(sql!("SELECT {COLUMNS} FROM payments WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| Error::not_found("payment"))
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    filter: PaymentFilter,
+    page: PageRequest,
+) -> Result<Page<Payment>> {
+    let rows = sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM payments
+          WHERE ($1::uuid IS NULL OR id > $1) AND ($2::uuid IS NULL OR student_id = $2) AND ($3::uuid IS NULL OR invoice_id = $3)
+          ORDER BY id LIMIT $4"
+    ))
+    .bind(page.after)
+    .bind(filter.student_id)
+    .bind(filter.invoice_id)
+    .bind(page.fetch())
+    .fetch_all(conn)
+    .await?;
+    Ok(Page::from_rows(rows, page, |p: &Payment| p.id))
+}
+
+/// Posts a PENDING payment; a payment already POSTED is left as it is
+/// (None), so a job delivered twice changes nothing the second time.
+#[tracing::instrument(skip_all, fields(payment_id = %payment_id))]
+pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Posted>> {
+    let payment: Payment = sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(payment_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::not_found("payment"))?;
+    if payment.posting_status == "POSTED" {
+        return Ok(None);
+    }
+    // Oldest first; the named invoice alone when the payment names one.
+    let open: Vec<(Uuid, rust_decimal::Decimal)> = sqlx::query_as(
+        "SELECT id, total - paid FROM invoices
+          WHERE student_id = $1 AND status IN ('UNPAID', 'PARTIAL') AND ($2::uuid IS NULL OR id = $2)
+          ORDER BY year, term, issued_at, number
+          FOR UPDATE",
+    )
+    .bind(payment.student_id)
+    .bind(payment.invoice_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let open: Vec<(Uuid, Money)> = open
+        .into_iter()
+        .map(|(id, balance)| (id, Money::from_decimal(balance)))
+        .collect();
+    let split = allocation::allocate(payment.amount, &open);
+
+    let cash = ledger::account_id(conn, code::CASH).await?;
+    let receivable = ledger::account_id(conn, code::RECEIVABLE).await?;
+    let unearned = ledger::account_id(conn, code::UNEARNED).await?;
+    let mut lines = vec![Line::debit(cash, payment.amount).student(payment.student_id)];
+    for (invoice_id, amount) in &split.applied {
+        lines.push(
+            Line::credit(receivable, *amount)
+                .student(payment.student_id)
+                .invoice(*invoice_id),
+        );
+    }
+    lines.push(Line::credit(unearned, split.credit).student(payment.student_id));
+    let memo = format!(
+        "Payment {} {}",
+        payment.method,
+        payment.txn_ref.as_deref().unwrap_or("")
+    );
+    ledger::post(conn, memo.trim(), "payment", payment.id, &lines).await?;
+    for (invoice_id, amount) in &split.applied {
+        invoice::record_payment(conn, *invoice_id, *amount).await?;
+    }
+    sqlx::query("UPDATE payments SET posting_status = 'POSTED' WHERE id = $1")
+        .bind(payment.id)
+        .execute(&mut *conn)
+        .await?;
+    let posted = Posted {
+        payment_id: payment.id,
+        student_id: payment.student_id,
+        amount: payment.amount,
+        applied: split
+            .applied
+            .iter()
+            .map(|(invoice_id, amount)| Applied {
+                invoice_id: *invoice_id,
+                amount: *amount,
+            })
+            .collect(),
+        credit: split.credit,
+    };
+    events::append(conn, "payment.posted", &posted).await?;
+    Ok(Some(posted))
+}

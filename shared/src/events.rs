@@ -1,0 +1,66 @@
+//! The append-only event log SSE clients read. An event is appended and
+//! announced with pg_notify in the transaction that causes it, so a client
+//! never hears of something that rolled back.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use crate::error::Result;
+
+/// The channel the api LISTENs on; the payload is "<school_id>:<event_id>".
+pub const CHANNEL: &str = "schoolops_events";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Appends an event in the school of the current transaction.
+///
+/// Ids come from an identity column, which hands them out at insert time,
+/// not commit time; two transactions of one school could otherwise commit
+/// out of id order and a client resuming "after id N" would skip one. A
+/// per-school advisory lock held to commit keeps ids in commit order; call
+/// this last, just before commit, so the lock is held briefly.
+pub async fn append(conn: &mut PgConnection, kind: &str, payload: &impl Serialize) -> Result<i64> {
+    let payload = serde_json::to_value(payload).map_err(anyhow::Error::from)?;
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('events:' || app_school_id()::text, 0))",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "WITH e AS (INSERT INTO events (school_id, kind, payload) VALUES (app_school_id(), $1, $2) RETURNING id)
+         SELECT e.id FROM e, LATERAL (SELECT pg_notify($3, app_school_id()::text || ':' || e.id::text)) n",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(CHANNEL)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Events of the current school after `after_id`, oldest first.
+pub async fn after(conn: &mut PgConnection, after_id: i64, limit: i64) -> Result<Vec<Event>> {
+    let events = sqlx::query_as(
+        "SELECT id, kind, payload, created_at FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(events)
+}
+
+/// The newest event id of the current school (0 when none).
+pub async fn latest_id(conn: &mut PgConnection) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM events")
+        .fetch_one(conn)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
