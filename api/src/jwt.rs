@@ -68,3 +68,47 @@ impl Keys {
         (claims.iat <= Utc::now().timestamp() + self.validation.leeway as i64).then_some(claims)
     }
 }
+
+/// A ticket for opening the event stream where headers cannot be sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TicketClaims {
+    pub sub: Uuid,
+    pub school_id: Uuid,
+    /// Always "events": a ticket is good for nothing else, and an access
+    /// token (which has no purpose) is not a ticket.
+    pub purpose: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+const TICKET_PURPOSE: &str = "events";
+
+impl Keys {
+    pub fn issue_ticket(
+        &self,
+        user_id: Uuid,
+        school_id: Uuid,
+        seconds: i64,
+    ) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        let claims = TicketClaims {
+            sub: user_id,
+            school_id,
+            purpose: TICKET_PURPOSE.into(),
+            iat: now,
+            exp: now + seconds,
+        };
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    pub fn verify_ticket(&self, ticket: &str) -> Option<TicketClaims> {
+        let claims = decode::<TicketClaims>(ticket, &self.decoding, &self.validation)
+            .ok()?
+            .claims;
+        (claims.purpose == TICKET_PURPOSE).then_some(claims)
+    }
+}

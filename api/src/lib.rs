@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod hub;
 pub mod jwt;
 mod openapi;
 mod routes;
@@ -17,4 +18,5 @@ pub struct AppState {
     pub pool: PgPool,
     pub keys: jwt::Keys,
     pub refresh_days: i64,
+    pub hub: hub::EventHub,
 }

@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
 
     let state = AppState {
+        hub: api::hub::EventHub::start(pool.clone()),
         pool,
         keys: Keys::new(
             api_config.jwt_secret.expose().as_bytes(),

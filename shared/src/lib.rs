@@ -8,9 +8,13 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod idempotency;
+pub mod jobs;
 pub mod page;
 pub mod secret;
 pub mod shutdown;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, Result};

@@ -1,23 +1,30 @@
-//! The worker binary: connects as the runtime role and runs background jobs
-//! until SIGTERM. (Job families arrive with the async pipeline.)
+//! The worker binary: options and config from flags and environment, the
+//! runtime role checked, jobs run until SIGTERM, in-flight jobs drained.
 
 use anyhow::Context;
 use shared::{
     config::{self, Config},
     db, shutdown, telemetry,
 };
+use worker::{Ctx, Options, options::HELP};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return Ok(());
+    }
     config::load_dotenv();
+    let options = Options::parse(&args, config::env_lookup)?;
     let config = Config::from_lookup(config::env_lookup)?;
     telemetry::init_tracing(config.environment);
     let pool = db::connect(&config)
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
-    tracing::info!("worker started; waiting for jobs");
-    shutdown::signal().await;
+    tracing::info!(?options, "worker starting");
+    worker::run(Ctx { pool: pool.clone() }, &options, shutdown::signal()).await?;
     pool.close().await;
     tracing::info!("worker stopped");
     Ok(())

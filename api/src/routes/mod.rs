@@ -4,11 +4,16 @@ mod auth;
 mod calendar;
 mod classes;
 mod docs;
+mod events;
 mod fees;
 mod guardians;
 mod health;
+mod invoices;
+mod ledger;
 mod members;
+mod operations;
 mod paged;
+mod payments;
 mod schools;
 mod students;
 
@@ -28,6 +33,11 @@ pub fn all() -> Router<AppState> {
         .merge(guardians::router())
         .merge(students::router())
         .merge(fees::router())
+        .merge(invoices::router())
+        .merge(payments::router())
+        .merge(ledger::router())
+        .merge(operations::router())
+        .merge(events::router())
         .merge(health::router())
         .split_for_parts();
     router.merge(docs::router(api))

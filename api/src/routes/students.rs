@@ -4,6 +4,7 @@ use axum::{extract::OriginalUri, http::StatusCode, response::Response};
 use shared::{
     domain::{
         role::Capability,
+        statement::{self, Statement},
         student::{self, NewStudent, Student, StudentChanges, StudentDetail, StudentFilter},
     },
     page::PageRequest,
@@ -23,6 +24,20 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_students, create_student))
         .routes(routes!(get_student, update_student))
+        .routes(routes!(student_statement))
+}
+
+/// Every charge and payment of the student, oldest first, with the running
+/// balance across terms.
+#[utoipa::path(get, path = "/students/{id}/statement", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Statement), TenantErrors))]
+async fn student_statement(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Statement>, ApiError> {
+    let statement = statement::for_student(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(statement))
 }
 
 /// Enrol a student, with an existing primary guardian or a new one inline.

@@ -2,103 +2,14 @@
 //! template), the real router served on port 0, and a client that talks
 //! HTTP to it as the runtime role would be used in production.
 
-use std::{
-    hash::{Hash, Hasher},
-    str::FromStr,
-};
-
 use api::{AppState, jwt::Keys};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
-use shared::db::MIGRATOR;
-use sqlx::{
-    ConnectOptions, Connection, Executor, PgConnection, PgPool,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+pub use shared::testing::{app_pool, fresh_database};
+use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
-
-fn env_url(key: &str) -> PgConnectOptions {
-    let url = std::env::var(key)
-        .unwrap_or_else(|_| panic!("{key} is not set: run the suite with scripts/test"));
-    PgConnectOptions::from_str(&url).unwrap_or_else(|e| panic!("{key} is not a valid URL: {e}"))
-}
-
-fn template_name() -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for migration in MIGRATOR.iter() {
-        migration.version.hash(&mut hasher);
-        migration.checksum.hash(&mut hasher);
-    }
-    format!("schoolops_tpl_{:016x}", hasher.finish())
-}
-
-/// Creates the migrated template once per migration set; an advisory lock
-/// keeps concurrent test processes from racing to build it.
-async fn ensure_template(owner: &PgConnectOptions, name: &str) {
-    let mut conn = owner.connect().await.expect("connect as the owner role");
-    conn.execute("SELECT pg_advisory_lock(7261001)")
-        .await
-        .unwrap();
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-    if !exists {
-        let building = format!("{name}_building");
-        conn.execute(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
-        )))
-        .await
-        .unwrap();
-        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
-            .await
-            .unwrap();
-        let mut template = owner.clone().database(&building).connect().await.unwrap();
-        MIGRATOR
-            .run(&mut template)
-            .await
-            .expect("migrations apply to a fresh database");
-        template.close().await.unwrap();
-        conn.execute(sqlx::AssertSqlSafe(format!(
-            "ALTER DATABASE {building} RENAME TO {name}"
-        )))
-        .await
-        .unwrap();
-    }
-    conn.execute("SELECT pg_advisory_unlock(7261001)")
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-}
-
-/// A fresh, migrated database; returns its name.
-pub async fn fresh_database() -> String {
-    let owner = env_url("DATABASE_OWNER_URL");
-    let template = template_name();
-    ensure_template(&owner, &template).await;
-    let name = format!("schoolops_t_{}", Uuid::new_v4().simple());
-    let mut conn = owner.connect().await.unwrap();
-    conn.execute(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE {name} TEMPLATE {template}"
-    )))
-    .await
-    .unwrap();
-    conn.close().await.unwrap();
-    name
-}
-
-/// A pool of the runtime role (schoolops_app) on `database`.
-pub async fn app_pool(database: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(5)
-        .connect_with(env_url("DATABASE_URL").database(database))
-        .await
-        .expect("connect as the runtime role")
-}
 
 pub struct TestApp {
     pub base: String,
@@ -128,6 +39,7 @@ impl TestApp {
             pool: pool.clone(),
             keys: keys.clone(),
             refresh_days: 7,
+            hub: api::hub::EventHub::start(pool.clone()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -138,6 +50,51 @@ impl TestApp {
             pool,
             keys,
         }
+    }
+
+    /// Runs a real worker (every queue) against this app's database, in
+    /// this process, until the test ends.
+    pub fn start_worker(&self) {
+        let options = worker::Options {
+            poll_interval: std::time::Duration::from_millis(200),
+            heartbeat: std::time::Duration::from_secs(2),
+            ..worker::Options::default()
+        };
+        let ctx = worker::Ctx {
+            pool: self.pool.clone(),
+        };
+        tokio::spawn(async move { worker::run(ctx, &options, std::future::pending()).await });
+    }
+
+    /// Polls GET `path` until `done` holds for the JSON, for at most 20 s.
+    pub async fn eventually(
+        &self,
+        session: &Session,
+        school: Uuid,
+        path: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, body) = self.get_json(session, school, path).await;
+            if done(&body) {
+                return body;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{path} never reached the expected state: {body}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sets the school for a transaction on the runtime role's pool.
+    pub async fn tenant_tx(&self, school: Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut tx = self.pool.begin().await.unwrap();
+        shared::db::set_tenant(&mut tx, Some(school), None)
+            .await
+            .unwrap();
+        tx
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {

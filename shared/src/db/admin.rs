@@ -7,8 +7,6 @@ use std::str::FromStr;
 use anyhow::Context;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, postgres::PgConnectOptions};
 
-use super::MIGRATOR;
-
 pub const OWNER_ROLE: &str = "schoolops_owner";
 pub const APP_ROLE: &str = "schoolops_app";
 
@@ -130,8 +128,7 @@ pub async fn migrate(owner_url: &str) -> anyhow::Result<()> {
     let mut conn = PgConnection::connect(owner_url)
         .await
         .context("connecting as the owner role")?;
-    MIGRATOR
-        .run(&mut conn)
+    super::migrate(&mut conn)
         .await
         .context("applying migrations")?;
     conn.close().await?;

@@ -129,6 +129,12 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
         "a payment with this reference was already recorded",
     ),
     (
+        "idempotency_keys_pkey",
+        ErrorKind::Conflict,
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is being processed; retry it shortly",
+    ),
+    (
         "payments_student_fk",
         ErrorKind::Rule,
         "unknown_student",

@@ -67,3 +67,12 @@ macro_rules! sql {
 /// The project's migrations, embedded so every binary and test applies the
 /// same set. Run them as the owner role, never the runtime role.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The job queue's schema first (its history lives in the apalis schema),
+/// then the project's, whose grants name the queue's tables.
+pub async fn migrate(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::migrate::MigrateError> {
+    apalis_postgres::PostgresStorage::<()>::migrations()
+        .run(&mut *conn)
+        .await?;
+    MIGRATOR.run(conn).await
+}

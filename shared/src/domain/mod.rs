@@ -15,5 +15,6 @@ pub mod payment;
 pub mod phone;
 pub mod role;
 pub mod school;
+pub mod statement;
 pub mod student;
 pub mod text;

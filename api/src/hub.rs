@@ -1,0 +1,85 @@
+//! One LISTEN connection for the whole process. Each notified event is read
+//! once, under RLS for its school, and fanned out to that school's SSE
+//! subscribers. After a lost connection every subscriber is woken to catch
+//! up from the table, so nothing committed meanwhile is missed.
+
+use std::{sync::Arc, time::Duration};
+
+use shared::{db, events};
+use sqlx::{PgPool, postgres::PgListener};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub enum Signal {
+    Event {
+        school_id: Uuid,
+        event: Arc<events::Event>,
+    },
+    /// The listener reconnected: read the table to catch up.
+    CatchUp,
+}
+
+#[derive(Clone)]
+pub struct EventHub {
+    sender: broadcast::Sender<Signal>,
+}
+
+impl EventHub {
+    /// Starts the listener task; it runs until the process exits.
+    pub fn start(pool: PgPool) -> Self {
+        let (sender, _) = broadcast::channel(4096);
+        let hub = Self { sender };
+        tokio::spawn(listen(pool, hub.sender.clone()));
+        hub
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
+        self.sender.subscribe()
+    }
+
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+async fn listen(pool: PgPool, sender: broadcast::Sender<Signal>) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match run(&pool, &sender).await {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, "event listener lost its connection; reconnecting");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn run(pool: &PgPool, sender: &broadcast::Sender<Signal>) -> anyhow::Result<()> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(events::CHANNEL).await?;
+    let _ = sender.send(Signal::CatchUp);
+    loop {
+        let notification = listener.recv().await?;
+        let Some((school, id)) = notification.payload().split_once(':') else {
+            continue;
+        };
+        let (Ok(school_id), Ok(id)) = (school.parse::<Uuid>(), id.parse::<i64>()) else {
+            continue;
+        };
+        if sender.receiver_count() == 0 {
+            continue;
+        }
+        let mut tx = db::begin_tenant(pool, school_id, None).await?;
+        let found = events::after(&mut tx, id - 1, 1).await?;
+        tx.commit().await?;
+        if let Some(event) = found.into_iter().find(|e| e.id == id) {
+            let _ = sender.send(Signal::Event {
+                school_id,
+                event: Arc::new(event),
+            });
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! GET /events: the selected school's events over SSE, resumable with
+//! Last-Event-ID. Browsers' EventSource cannot send headers, so POST
+//! /events/ticket hands out a short-lived signed ticket for `?ticket=`.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    extract::State,
+    http::{HeaderMap, request::Parts},
+    response::sse::{Event as SseEvent, KeepAlive, Sse},
+};
+use futures_util::stream::{self, Stream};
+use serde::{Deserialize, Serialize};
+use shared::{auth::user, db, events};
+use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Query, Tenant},
+    hub::Signal,
+    openapi::{SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stream_events))
+        .routes(routes!(create_ticket))
+}
+
+const TICKET_SECONDS: i64 = 60;
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ticket {
+    /// Pass as `?ticket=` to GET /events within `expires_in` seconds.
+    ticket: String,
+    expires_in: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StreamParams {
+    /// A ticket from POST /events/ticket, for clients that cannot send headers.
+    ticket: Option<String>,
+    /// Resume after this event id (the same as the Last-Event-ID header).
+    last_event_id: Option<i64>,
+}
+
+/// A short-lived ticket for opening GET /events from a browser.
+#[utoipa::path(post, path = "/events/ticket", tag = "events", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, body = Ticket), TenantErrors))]
+async fn create_ticket(
+    State(state): State<AppState>,
+    tenant: Tenant,
+) -> Result<Json<Ticket>, ApiError> {
+    let ticket = state
+        .keys
+        .issue_ticket(tenant.user_id, tenant.school_id, TICKET_SECONDS)
+        .map_err(shared::Error::Internal)?;
+    tenant.commit().await?;
+    Ok(Json(Ticket {
+        ticket,
+        expires_in: TICKET_SECONDS,
+    }))
+}
+
+/// Who is subscribing to which school: from a ticket, or from the bearer
+/// token and X-School-ID with a membership check.
+async fn subscriber(
+    state: &AppState,
+    parts: &mut Parts,
+    ticket: Option<&str>,
+) -> Result<Uuid, ApiError> {
+    if let Some(ticket) = ticket {
+        let claims = state
+            .keys
+            .verify_ticket(ticket)
+            .ok_or_else(|| ApiError::unauthorized("the ticket is invalid or expired"))?;
+        let mut tx = db::begin_tenant(&state.pool, claims.school_id, Some(claims.sub)).await?;
+        user::role_in_school(&mut tx, claims.school_id, claims.sub)
+            .await?
+            .ok_or_else(|| {
+                shared::Error::forbidden("not_a_member", "you are not a member of that school")
+            })?;
+        tx.commit().await?;
+        return Ok(claims.school_id);
+    }
+    let tenant =
+        <Tenant as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
+            .await?;
+    let school_id = tenant.school_id;
+    tenant.commit().await?;
+    Ok(school_id)
+}
+
+/// Events of the selected school as they commit: operation.updated,
+/// invoice.generated, payment.posted, notification.sent, chat.message.delta,
+/// chat.message.completed. Send Last-Event-ID (or `?last_event_id=`) to resume.
+#[utoipa::path(get, path = "/events", tag = "events", params(SchoolHeader, StreamParams), security(("bearer" = [])),
+    responses((status = 200, description = "text/event-stream of the school's events", content_type = "text/event-stream", body = String), TenantErrors))]
+async fn stream_events(
+    State(state): State<AppState>,
+    Query(params): Query<StreamParams>,
+    request: axum::extract::Request,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+    let (mut parts, _body) = request.into_parts();
+    let school_id = subscriber(&state, &mut parts, params.ticket.as_deref()).await?;
+    let resume = resume_point(&parts.headers, params.last_event_id);
+    // Subscribe before reading the backlog, so nothing falls in between.
+    let receiver = state.hub.subscribe();
+    let last = match resume {
+        Some(id) => id,
+        None => {
+            let mut tx = db::begin_tenant(&state.pool, school_id, None).await?;
+            let latest = events::latest_id(&mut tx).await?;
+            tx.commit().await?;
+            latest
+        }
+    };
+    let pool = state.pool.clone();
+    let stream = stream::unfold(
+        (
+            receiver,
+            pool,
+            last,
+            Vec::<SseEvent>::new(),
+            resume.is_some(),
+        ),
+        move |(mut receiver, pool, mut last, mut pending, mut catch_up)| async move {
+            loop {
+                if let Some(event) = pending.pop() {
+                    return Some((Ok(event), (receiver, pool, last, pending, catch_up)));
+                }
+                if catch_up {
+                    catch_up = false;
+                    let Ok(mut tx) = db::begin_tenant(&pool, school_id, None).await else {
+                        return None;
+                    };
+                    let Ok(backlog) = events::after(&mut tx, last, 1000).await else {
+                        return None;
+                    };
+                    let _ = tx.commit().await;
+                    if backlog.len() == 1000 {
+                        catch_up = true;
+                    }
+                    for event in backlog.iter().rev() {
+                        pending.push(sse(event));
+                    }
+                    if let Some(newest) = backlog.last() {
+                        last = newest.id;
+                    }
+                    continue;
+                }
+                match receiver.recv().await {
+                    Ok(Signal::Event {
+                        school_id: school,
+                        event,
+                    }) if school == school_id => {
+                        if event.id > last {
+                            last = event.id;
+                            return Some((
+                                Ok(sse(&event)),
+                                (receiver, pool, last, pending, catch_up),
+                            ));
+                        }
+                    }
+                    Ok(Signal::Event { .. }) => {}
+                    Ok(Signal::CatchUp) | Err(RecvError::Lagged(_)) => catch_up = true,
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn resume_point(headers: &HeaderMap, query: Option<i64>) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query)
+        .map(|id| id.max(0))
+}
+
+fn sse(event: &events::Event) -> SseEvent {
+    SseEvent::default()
+        .id(event.id.to_string())
+        .event(&event.kind)
+        .data(event.payload.to_string())
+}

@@ -1,0 +1,103 @@
+//! /invoices: bulk generation (async) and reading invoices back.
+
+use axum::{
+    extract::{OriginalUri, State},
+    http::HeaderMap,
+    response::Response,
+};
+use shared::{
+    domain::{
+        invoice::{
+            self, Invoice, InvoiceFilter, InvoiceLine,
+            generate::{self, GenerateInvoices},
+        },
+        operation::{self, Operation},
+        role::Capability,
+    },
+    jobs::{self, GenerateInvoicesJob},
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{operations::accepted, paged::paged};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(generate_invoices))
+        .routes(routes!(list_invoices))
+        .routes(routes!(get_invoice))
+        .routes(routes!(invoice_lines))
+}
+
+/// Generate invoices for a class or a student for a term (BURSAR, ADMIN or
+/// OWNER). Answers 202 with the operation; `Prefer: wait=N` waits up to N
+/// seconds and answers 200 with the finished operation.
+#[utoipa::path(post, path = "/invoices/generate", tag = "invoices", params(SchoolHeader), request_body = GenerateInvoices,
+    security(("bearer" = [])), responses((status = 202, body = Operation), (status = 200, body = Operation), TenantErrors))]
+async fn generate_invoices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut tenant: Tenant,
+    Json(request): Json<GenerateInvoices>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    generate::validate(&mut tenant.tx, &request).await?;
+    let operation =
+        operation::create(&mut tenant.tx, "invoices.generate", Some(tenant.user_id)).await?;
+    let job = GenerateInvoicesJob {
+        school_id: tenant.school_id,
+        operation_id: operation.id,
+        request,
+    };
+    jobs::push(&mut tenant.tx, &job).await?;
+    let school_id = tenant.school_id;
+    tenant.commit().await?;
+    accepted(&state, school_id, operation, &headers).await
+}
+
+/// Invoices, filtered by student, class, status, term and year.
+#[utoipa::path(get, path = "/invoices", tag = "invoices", params(SchoolHeader, InvoiceFilter, PageParams),
+    security(("bearer" = [])), responses((status = 200, body = Vec<Invoice>), TenantErrors))]
+async fn list_invoices(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(filter): Query<InvoiceFilter>,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = invoice::list(
+        &mut tenant.tx,
+        filter,
+        PageRequest::new(page.limit, page.after)?,
+    )
+    .await?;
+    tenant.commit().await?;
+    Ok(paged(page, &uri))
+}
+
+/// One invoice.
+#[utoipa::path(get, path = "/invoices/{id}", tag = "invoices", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Invoice), TenantErrors))]
+async fn get_invoice(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Invoice>, ApiError> {
+    let invoice = invoice::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(invoice))
+}
+
+/// The invoice's lines, as copied from the fee structure at issue time.
+#[utoipa::path(get, path = "/invoices/{id}/lines", tag = "invoices", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Vec<InvoiceLine>), TenantErrors))]
+async fn invoice_lines(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<InvoiceLine>>, ApiError> {
+    let lines = invoice::lines(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(lines))
+}

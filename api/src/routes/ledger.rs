@@ -1,0 +1,54 @@
+//! /ledger: the chart with balances, the journal, the trial balance.
+
+use axum::{extract::OriginalUri, response::Response};
+use shared::{
+    domain::ledger::{self, AccountBalance, JournalEntry, TrialBalance},
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::paged::paged;
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_accounts))
+        .routes(routes!(list_journal))
+        .routes(routes!(get_trial_balance))
+}
+
+/// The chart of accounts with balances.
+#[utoipa::path(get, path = "/ledger/accounts", tag = "ledger", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, body = Vec<AccountBalance>), TenantErrors))]
+async fn list_accounts(mut tenant: Tenant) -> Result<Json<Vec<AccountBalance>>, ApiError> {
+    let accounts = ledger::accounts(&mut tenant.tx).await?;
+    tenant.commit().await?;
+    Ok(Json(accounts))
+}
+
+/// Journal entries with their lines, newest first.
+#[utoipa::path(get, path = "/ledger/journal", tag = "ledger", params(SchoolHeader, PageParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<JournalEntry>), TenantErrors))]
+async fn list_journal(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = ledger::journal(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    tenant.commit().await?;
+    Ok(paged(page, &uri))
+}
+
+/// Debits, credits and balance per account; total debits equal total credits.
+#[utoipa::path(get, path = "/ledger/trial-balance", tag = "ledger", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, body = TrialBalance), TenantErrors))]
+async fn get_trial_balance(mut tenant: Tenant) -> Result<Json<TrialBalance>, ApiError> {
+    let trial = ledger::trial_balance(&mut tenant.tx).await?;
+    tenant.commit().await?;
+    Ok(Json(trial))
+}

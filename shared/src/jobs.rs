@@ -1,0 +1,76 @@
+//! Background jobs: each is one type with its queue name and payload, pushed
+//! in the same transaction as the rows that cause it.
+
+use apalis::prelude::TaskBuilder;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    domain::invoice::generate::GenerateInvoices,
+    error::{Error, Result},
+};
+
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The queue, named explicitly on both sides (never the type name).
+    const QUEUE: &'static str;
+    /// Attempts before the job's failure is recorded as terminal.
+    const MAX_ATTEMPTS: u32 = 5;
+    /// The school the job acts in.
+    fn school_id(&self) -> Uuid;
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GenerateInvoicesJob {
+    pub school_id: Uuid,
+    pub operation_id: Uuid,
+    pub request: GenerateInvoices,
+}
+
+impl Job for GenerateInvoicesJob {
+    const QUEUE: &'static str = "invoices.generate";
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PostPaymentJob {
+    pub school_id: Uuid,
+    pub payment_id: Uuid,
+}
+
+impl Job for PostPaymentJob {
+    const QUEUE: &'static str = "payments.post";
+    const MAX_ATTEMPTS: u32 = 10;
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
+/// Pushes `job` on the caller's connection: commit both or neither.
+pub async fn push<J: Job>(conn: &mut PgConnection, job: &J) -> Result<()> {
+    push_all(conn, std::slice::from_ref(job)).await
+}
+
+/// Pushes several jobs of one kind in one statement.
+pub async fn push_all<J: Job>(conn: &mut PgConnection, jobs: &[J]) -> Result<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let tasks = jobs
+        .iter()
+        .map(|job| {
+            let payload = serde_json::to_vec(job).map_err(anyhow::Error::from)?;
+            Ok(TaskBuilder::new(payload)
+                .max_attempts(J::MAX_ATTEMPTS as usize)
+                .build())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    apalis_postgres::queries::push_tasks(conn, J::QUEUE, tasks)
+        .await
+        .map_err(|err| match err {
+            apalis_postgres::Error::Database(db) => Error::from(db),
+            other => Error::Internal(anyhow::anyhow!("pushing a {} job: {other}", J::QUEUE)),
+        })
+}

@@ -1,0 +1,114 @@
+//! Test support (feature `testing`): a fresh, migrated database per test,
+//! copied from a template built once per migration set, and pools of the
+//! runtime role on it.
+
+use std::{
+    hash::{Hash, Hasher},
+    str::FromStr,
+};
+
+use sqlx::{
+    ConnectOptions, Connection, Executor, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use uuid::Uuid;
+
+use crate::db::MIGRATOR;
+
+pub fn env_url(key: &str) -> PgConnectOptions {
+    let url = std::env::var(key)
+        .unwrap_or_else(|_| panic!("{key} is not set: run the suite with scripts/test"));
+    PgConnectOptions::from_str(&url).unwrap_or_else(|e| panic!("{key} is not a valid URL: {e}"))
+}
+
+fn template_name() -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in MIGRATOR
+        .iter()
+        .chain(apalis_postgres::PostgresStorage::<()>::migrations().iter())
+    {
+        migration.version.hash(&mut hasher);
+        migration.checksum.hash(&mut hasher);
+    }
+    format!("schoolops_tpl_{:016x}", hasher.finish())
+}
+
+/// Builds the migrated template once; an advisory lock keeps concurrent
+/// test processes from racing to build it.
+async fn ensure_template(owner: &PgConnectOptions, name: &str) {
+    let mut conn = owner.connect().await.expect("connect as the owner role");
+    conn.execute("SELECT pg_advisory_lock(7261001)")
+        .await
+        .unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    if !exists {
+        let building = format!("{name}_building");
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+        )))
+        .await
+        .unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
+            .await
+            .unwrap();
+        let mut template = owner.clone().database(&building).connect().await.unwrap();
+        crate::db::migrate(&mut template)
+            .await
+            .expect("migrations apply to a fresh database");
+        template.close().await.unwrap();
+        conn.execute(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {building} RENAME TO {name}"
+        )))
+        .await
+        .unwrap();
+    }
+    conn.execute("SELECT pg_advisory_unlock(7261001)")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
+
+/// A fresh, migrated database; returns its name.
+pub async fn fresh_database() -> String {
+    let owner = env_url("DATABASE_OWNER_URL");
+    let template = template_name();
+    ensure_template(&owner, &template).await;
+    let name = format!("schoolops_t_{}", Uuid::new_v4().simple());
+    let mut conn = owner.connect().await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {name} TEMPLATE {template}"
+    )))
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    name
+}
+
+/// A pool of the runtime role (schoolops_app) on `database`.
+pub async fn app_pool(database: &str) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(env_url("DATABASE_URL").database(database))
+        .await
+        .expect("connect as the runtime role")
+}
+
+/// The runtime role's URL for `database`, for a child process.
+pub fn app_url(database: &str) -> String {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    match url.rsplit_once('/') {
+        Some((server, rest)) => {
+            let query = rest
+                .split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default();
+            format!("{server}/{database}{query}")
+        }
+        None => url,
+    }
+}

@@ -1,0 +1,63 @@
+//! The SchoolOps worker: apalis workers on PostgreSQL, one module per job
+//! family. The list of jobs is in `jobs()`; adding one is a type with a
+//! queue, a `perform`, and a line there.
+
+mod invoices;
+pub mod options;
+mod payments;
+mod runner;
+
+use std::time::Duration;
+
+use apalis::prelude::Monitor;
+use sqlx::PgPool;
+
+pub use options::Options;
+use shared::jobs::{GenerateInvoicesJob, Job, PostPaymentJob};
+
+/// What every job can reach.
+#[derive(Clone)]
+pub struct Ctx {
+    pub pool: PgPool,
+}
+
+/// The monitor with a supervised worker per selected queue.
+pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
+    let mut monitor = Monitor::new();
+    if options.runs(GenerateInvoicesJob::QUEUE) {
+        monitor = runner::register::<GenerateInvoicesJob>(monitor, ctx.clone(), options);
+    }
+    if options.runs(PostPaymentJob::QUEUE) {
+        monitor = runner::register::<PostPaymentJob>(monitor, ctx.clone(), options);
+    }
+    monitor
+        .should_restart(|worker, err| {
+            tracing::warn!(worker = %worker.name(), error = %err, "worker stopped with an error; restarting");
+            true
+        })
+        .shutdown_timeout(options.shutdown_timeout)
+}
+
+/// Every queue this binary knows.
+pub const QUEUES: &[&str] = &[GenerateInvoicesJob::QUEUE, PostPaymentJob::QUEUE];
+
+/// Runs the workers until `shutdown` resolves, then lets in-flight jobs
+/// finish (up to the shutdown timeout).
+pub async fn run(
+    ctx: Ctx,
+    options: &Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    monitor(ctx, options)
+        .run_with_signal(async move {
+            shutdown.await;
+            Ok(())
+        })
+        .await
+        .map_err(|err| anyhow::anyhow!("worker monitor: {err}"))
+}
+
+/// Backoff before the next attempt: 2 s, 4 s, 8 s ... at most 5 minutes.
+pub fn backoff(attempt: usize) -> Duration {
+    Duration::from_secs((2u64 << attempt.saturating_sub(1).min(8)).min(300))
+}

@@ -1,0 +1,149 @@
+//! Worker options from flags or the environment; `worker --help` lists them.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+pub const HELP: &str = "worker: runs SchoolOps background jobs
+
+USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-secs N] [--shutdown-secs N]
+
+  --queues          queues to serve, comma separated (WORKER_QUEUES; default: all)
+                    known: invoices.generate, payments.post
+  --concurrency     jobs in flight per queue (WORKER_CONCURRENCY; default 8)
+  --batch-size      jobs fetched per poll (WORKER_BATCH_SIZE; default 10)
+  --heartbeat-secs  worker heartbeat; a worker missing 3 is presumed dead and its
+                    jobs go back to the queue (WORKER_HEARTBEAT_SECS; default 10)
+  --shutdown-secs   on SIGTERM, how long in-flight jobs may finish (WORKER_SHUTDOWN_SECS; default 30)
+
+Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG.";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub queues: Option<Vec<String>>,
+    pub concurrency: usize,
+    pub batch_size: usize,
+    pub heartbeat: Duration,
+    pub missed_heartbeats: usize,
+    pub shutdown_timeout: Duration,
+    /// How often to look for due retries and scheduled jobs (LISTEN wakes it for new ones).
+    pub poll_interval: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            queues: None,
+            concurrency: 8,
+            batch_size: 10,
+            heartbeat: Duration::from_secs(10),
+            missed_heartbeats: 3,
+            shutdown_timeout: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Options {
+    pub fn runs(&self, queue: &str) -> bool {
+        self.queues
+            .as_ref()
+            .is_none_or(|queues| queues.iter().any(|q| q == queue))
+    }
+
+    /// Flags win over the environment; unknown flags and queues are errors.
+    pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut options = Self::default();
+        let mut set = |key: &str, value: &str| -> anyhow::Result<()> {
+            let number = || {
+                value
+                    .parse::<u64>()
+                    .with_context(|| format!("{key} needs a whole number, got {value:?}"))
+            };
+            match key {
+                "queues" => {
+                    let queues: Vec<String> = value
+                        .split(',')
+                        .map(|q| q.trim().to_string())
+                        .filter(|q| !q.is_empty())
+                        .collect();
+                    if let Some(unknown) =
+                        queues.iter().find(|q| !crate::QUEUES.contains(&q.as_str()))
+                    {
+                        bail!(
+                            "unknown queue {unknown:?}; known: {}",
+                            crate::QUEUES.join(", ")
+                        );
+                    }
+                    options.queues = Some(queues);
+                }
+                "concurrency" => options.concurrency = number()?.clamp(1, 256) as usize,
+                "batch-size" => options.batch_size = number()?.clamp(1, 1000) as usize,
+                "heartbeat-secs" => {
+                    options.heartbeat = Duration::from_secs(number()?.clamp(1, 300))
+                }
+                "shutdown-secs" => {
+                    options.shutdown_timeout = Duration::from_secs(number()?.min(3600))
+                }
+                other => bail!("unknown option --{other}\n\n{HELP}"),
+            }
+            Ok(())
+        };
+        for (key, var) in [
+            ("queues", "WORKER_QUEUES"),
+            ("concurrency", "WORKER_CONCURRENCY"),
+            ("batch-size", "WORKER_BATCH_SIZE"),
+            ("heartbeat-secs", "WORKER_HEARTBEAT_SECS"),
+            ("shutdown-secs", "WORKER_SHUTDOWN_SECS"),
+        ] {
+            if let Some(value) = env(var).filter(|v| !v.trim().is_empty()) {
+                set(key, value.trim())?;
+            }
+        }
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let flag = arg
+                .strip_prefix("--")
+                .with_context(|| format!("unexpected argument {arg:?}\n\n{HELP}"))?;
+            let (key, value) = match flag.split_once('=') {
+                Some((key, value)) => (key.to_string(), value.to_string()),
+                None => (
+                    flag.to_string(),
+                    args.next()
+                        .with_context(|| format!("--{flag} needs a value"))?
+                        .clone(),
+                ),
+            };
+            set(&key, &value)?;
+        }
+        Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_override_the_environment() {
+        let env = |key: &str| (key == "WORKER_CONCURRENCY").then(|| "4".to_string());
+        let options = Options::parse(
+            &args(&["--concurrency", "16", "--queues=payments.post"]),
+            env,
+        )
+        .unwrap();
+        assert_eq!(options.concurrency, 16);
+        assert!(options.runs("payments.post") && !options.runs("invoices.generate"));
+    }
+
+    #[test]
+    fn unknown_queues_and_flags_are_refused() {
+        assert!(Options::parse(&args(&["--queues", "emails"]), |_| None).is_err());
+        assert!(Options::parse(&args(&["--turbo", "1"]), |_| None).is_err());
+        assert!(Options::parse(&args(&["--concurrency", "many"]), |_| None).is_err());
+    }
+}
