@@ -28,6 +28,42 @@ pub struct ApiConfig {
     pub refresh_expires_days: i64,
 }
 
+/// Where email goes: an SMTP server, or (development default, with no
+/// SMTP_URL) .eml files in a folder.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub smtp_url: Option<Secret<String>>,
+    pub from: String,
+    pub dir: std::path::PathBuf,
+}
+
+impl MailConfig {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let smtp_url = get("SMTP_URL").filter(|v| !v.trim().is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError(
+                "SMTP_URL must start with smtp:// or smtps://".into(),
+            ));
+        }
+        let from = get("MAIL_FROM")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "SchoolOps <no-reply@schoolops.local>".into());
+        if !from.contains('@') {
+            return Err(ConfigError(format!("MAIL_FROM {from:?} is not an address")));
+        }
+        Ok(Self {
+            smtp_url: smtp_url.map(Secret::new),
+            from,
+            dir: get("MAIL_DIR")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| ".data/mail".into())
+                .into(),
+        })
+    }
+}
+
 /// Reads `.env` once when present (development); the process environment wins.
 pub fn load_dotenv() {
     let _ = dotenvy::dotenv();

@@ -48,6 +48,36 @@ impl Job for PostPaymentJob {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendNotificationJob {
+    pub school_id: Uuid,
+    pub notification_id: Uuid,
+    pub operation_id: Uuid,
+}
+
+impl Job for SendNotificationJob {
+    const QUEUE: &'static str = "notifications.send";
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
+/// One email to one guardian; retried with backoff while the SMTP server
+/// is unreachable.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeliverEmailJob {
+    pub school_id: Uuid,
+    pub delivery_id: Uuid,
+}
+
+impl Job for DeliverEmailJob {
+    const QUEUE: &'static str = "notifications.email";
+    const MAX_ATTEMPTS: u32 = 8;
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
 /// Pushes `job` on the caller's connection: commit both or neither.
 pub async fn push<J: Job>(conn: &mut PgConnection, job: &J) -> Result<()> {
     push_all(conn, std::slice::from_ref(job)).await

@@ -3,6 +3,8 @@
 //! queue, a `perform`, and a line there.
 
 mod invoices;
+pub mod mail;
+mod notifications;
 pub mod options;
 mod payments;
 mod runner;
@@ -13,12 +15,15 @@ use apalis::prelude::Monitor;
 use sqlx::PgPool;
 
 pub use options::Options;
-use shared::jobs::{GenerateInvoicesJob, Job, PostPaymentJob};
+use shared::jobs::{
+    DeliverEmailJob, GenerateInvoicesJob, Job, PostPaymentJob, SendNotificationJob,
+};
 
 /// What every job can reach.
 #[derive(Clone)]
 pub struct Ctx {
     pub pool: PgPool,
+    pub mailer: mail::Mailer,
 }
 
 /// The monitor with a supervised worker per selected queue.
@@ -30,6 +35,12 @@ pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
     if options.runs(PostPaymentJob::QUEUE) {
         monitor = runner::register::<PostPaymentJob>(monitor, ctx.clone(), options);
     }
+    if options.runs(SendNotificationJob::QUEUE) {
+        monitor = runner::register::<SendNotificationJob>(monitor, ctx.clone(), options);
+    }
+    if options.runs(DeliverEmailJob::QUEUE) {
+        monitor = runner::register::<DeliverEmailJob>(monitor, ctx.clone(), options);
+    }
     monitor
         .should_restart(|worker, err| {
             tracing::warn!(worker = %worker.name(), error = %err, "worker stopped with an error; restarting");
@@ -39,7 +50,12 @@ pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
 }
 
 /// Every queue this binary knows.
-pub const QUEUES: &[&str] = &[GenerateInvoicesJob::QUEUE, PostPaymentJob::QUEUE];
+pub const QUEUES: &[&str] = &[
+    GenerateInvoicesJob::QUEUE,
+    PostPaymentJob::QUEUE,
+    SendNotificationJob::QUEUE,
+    DeliverEmailJob::QUEUE,
+];
 
 /// Runs the workers until `shutdown` resolves, then lets in-flight jobs
 /// finish (up to the shutdown timeout).

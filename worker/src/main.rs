@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use shared::{
-    config::{self, Config},
+    config::{self, Config, MailConfig},
     db, shutdown, telemetry,
 };
 use worker::{Ctx, Options, options::HELP};
@@ -18,13 +18,22 @@ async fn main() -> anyhow::Result<()> {
     config::load_dotenv();
     let options = Options::parse(&args, config::env_lookup)?;
     let config = Config::from_lookup(config::env_lookup)?;
+    let mailer = worker::mail::Mailer::new(&MailConfig::from_lookup(config::env_lookup)?)?;
     telemetry::init_tracing(config.environment);
     let pool = db::connect(&config)
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
-    tracing::info!(?options, "worker starting");
-    worker::run(Ctx { pool: pool.clone() }, &options, shutdown::signal()).await?;
+    tracing::info!(?options, mail = mailer.describe(), "worker starting");
+    worker::run(
+        Ctx {
+            pool: pool.clone(),
+            mailer,
+        },
+        &options,
+        shutdown::signal(),
+    )
+    .await?;
     pool.close().await;
     tracing::info!("worker stopped");
     Ok(())

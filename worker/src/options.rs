@@ -9,14 +9,15 @@ pub const HELP: &str = "worker: runs SchoolOps background jobs
 USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-secs N] [--shutdown-secs N]
 
   --queues          queues to serve, comma separated (WORKER_QUEUES; default: all)
-                    known: invoices.generate, payments.post
+                    known: invoices.generate, payments.post, notifications.send, notifications.email
   --concurrency     jobs in flight per queue (WORKER_CONCURRENCY; default 8)
   --batch-size      jobs fetched per poll (WORKER_BATCH_SIZE; default 10)
   --heartbeat-secs  worker heartbeat; a worker missing 3 is presumed dead and its
                     jobs go back to the queue (WORKER_HEARTBEAT_SECS; default 10)
   --shutdown-secs   on SIGTERM, how long in-flight jobs may finish (WORKER_SHUTDOWN_SECS; default 30)
 
-Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG.";
+Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
+SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM.";
 
 #[derive(Debug, Clone)]
 pub struct Options {

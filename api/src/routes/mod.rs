@@ -11,6 +11,7 @@ mod health;
 mod invoices;
 mod ledger;
 mod members;
+mod notifications;
 mod operations;
 mod paged;
 mod payments;
@@ -36,6 +37,7 @@ pub fn all() -> Router<AppState> {
         .merge(invoices::router())
         .merge(payments::router())
         .merge(ledger::router())
+        .merge(notifications::router())
         .merge(operations::router())
         .merge(events::router())
         .merge(health::router())

@@ -55,6 +55,18 @@ impl TestApp {
     /// Runs a real worker (every queue) against this app's database, in
     /// this process, until the test ends.
     pub fn start_worker(&self) {
+        let mail_dir =
+            std::env::temp_dir().join(format!("schoolops-mail-{}", Uuid::new_v4().simple()));
+        self.start_worker_with_mail(shared::config::MailConfig {
+            smtp_url: None,
+            from: "SchoolOps <no-reply@schoolops.test>".into(),
+            dir: mail_dir,
+        });
+    }
+
+    /// Like `start_worker`, sending email as `mail` says.
+    pub fn start_worker_with_mail(&self, mail: shared::config::MailConfig) {
+        let mailer = worker::mail::Mailer::new(&mail).expect("a valid mail configuration");
         let options = worker::Options {
             poll_interval: std::time::Duration::from_millis(200),
             heartbeat: std::time::Duration::from_secs(2),
@@ -62,6 +74,7 @@ impl TestApp {
         };
         let ctx = worker::Ctx {
             pool: self.pool.clone(),
+            mailer,
         };
         tokio::spawn(async move { worker::run(ctx, &options, std::future::pending()).await });
     }

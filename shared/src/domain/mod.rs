@@ -10,6 +10,7 @@ pub mod invoice;
 pub mod ledger;
 pub mod member;
 pub mod money;
+pub mod notification;
 pub mod operation;
 pub mod payment;
 pub mod phone;

@@ -1,0 +1,86 @@
+//! /notifications: send to guardians (async) and read per-recipient status.
+
+use axum::{
+    extract::{OriginalUri, State},
+    http::HeaderMap,
+    response::Response,
+};
+use shared::{
+    domain::{
+        notification::{self, NewNotification, Notification, NotificationDetail},
+        operation::{self, Operation},
+        role::Capability,
+    },
+    jobs::{self, SendNotificationJob},
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{operations::accepted, paged::paged};
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_notification))
+        .routes(routes!(list_notifications))
+        .routes(routes!(get_notification))
+}
+
+/// Send an IN_APP or EMAIL notification to guardians (BURSAR, ADMIN or
+/// OWNER). The audience defaults to the guardians of active students;
+/// class_id, student_ids, guardian_ids and with_balance narrow it. Answers
+/// 202 with the operation (200 under `Prefer: wait=N` once finished).
+#[utoipa::path(post, path = "/notifications/send", tag = "notifications", params(SchoolHeader), request_body = NewNotification,
+    security(("bearer" = [])), responses((status = 202, body = Operation), (status = 200, body = Operation), TenantErrors))]
+async fn send_notification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut tenant: Tenant,
+    Json(new): Json<NewNotification>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::SendNotifications)?;
+    let notification = notification::create(&mut tenant.tx, tenant.user_id, &new).await?;
+    let operation =
+        operation::create(&mut tenant.tx, "notifications.send", Some(tenant.user_id)).await?;
+    let job = SendNotificationJob {
+        school_id: tenant.school_id,
+        notification_id: notification.id,
+        operation_id: operation.id,
+    };
+    jobs::push(&mut tenant.tx, &job).await?;
+    let school_id = tenant.school_id;
+    tenant.commit().await?;
+    accepted(&state, school_id, operation, &headers).await
+}
+
+/// Notifications, newest first, with per-status recipient counts.
+#[utoipa::path(get, path = "/notifications", tag = "notifications", params(SchoolHeader, PageParams),
+    security(("bearer" = [])), responses((status = 200, body = Vec<Notification>), TenantErrors))]
+async fn list_notifications(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page =
+        notification::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    tenant.commit().await?;
+    Ok(paged(page, &uri))
+}
+
+/// One notification with every recipient's delivery status.
+#[utoipa::path(get, path = "/notifications/{id}", tag = "notifications", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = NotificationDetail), TenantErrors))]
+async fn get_notification(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<NotificationDetail>, ApiError> {
+    let detail = notification::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(detail))
+}
