@@ -206,8 +206,8 @@ pub async fn batch(
                FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
               GROUP BY c.student_id, c.n),
          issued AS (
-             INSERT INTO invoices (school_id, number, student_id, term, year, total, status)
-             SELECT app_school_id(), 'INV-' || $3 || '-' || lpad(($5 + n)::text, 5, '0'), student_id, $2, $3, total,
+             INSERT INTO invoices (school_id, id, number, student_id, term, year, total, status)
+             SELECT app_school_id(), ($8::uuid[])[n], 'INV-' || $3 || '-' || lpad(($5 + n)::text, 5, '0'), student_id, $2, $3, total,
                     CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END
                FROM totals
              RETURNING id, student_id, total, number),
@@ -252,6 +252,8 @@ pub async fn batch(
     .bind(last_no)
     .bind(receivable)
     .bind(unearned)
+    // Time-ordered ids in number order, so lists page in issue order.
+    .bind((0..students.len()).map(|_| Uuid::now_v7()).collect::<Vec<_>>())
     .fetch_one(&mut *conn)
     .await?;
 
