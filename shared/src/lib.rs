@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
+pub mod ollama;
 pub mod page;
 pub mod secret;
 pub mod shutdown;
