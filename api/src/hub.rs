@@ -44,25 +44,41 @@ impl EventHub {
 }
 
 async fn listen(pool: PgPool, sender: broadcast::Sender<Signal>) {
-    let mut backoff = Duration::from_millis(200);
+    const FIRST_RETRY: Duration = Duration::from_millis(200);
+    let mut backoff = FIRST_RETRY;
     loop {
-        match run(&pool, &sender).await {
-            Ok(()) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "event listener lost its connection; reconnecting");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-            }
+        let mut connected = false;
+        if let Err(err) = run(&pool, &sender, &mut connected).await {
+            tracing::warn!(error = %err, "event listener lost its connection; reconnecting");
         }
+        backoff = if connected {
+            FIRST_RETRY
+        } else {
+            (backoff * 2).min(Duration::from_secs(5))
+        };
+        tokio::time::sleep(backoff).await;
     }
 }
 
-async fn run(pool: &PgPool, sender: &broadcast::Sender<Signal>) -> anyhow::Result<()> {
+/// Listens until the connection is lost. Notifications sent while it was
+/// down are gone, so every (re)connect is followed by a catch-up signal:
+/// subscribers read the table from their last id.
+async fn run(
+    pool: &PgPool,
+    sender: &broadcast::Sender<Signal>,
+    connected: &mut bool,
+) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(events::CHANNEL).await?;
+    *connected = true;
     let _ = sender.send(Signal::CatchUp);
     loop {
-        let notification = listener.recv().await?;
+        // try_recv, not recv: recv reconnects silently, and the
+        // notifications missed in between would never be caught up.
+        let notification = listener
+            .try_recv()
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the LISTEN connection was closed"))?;
         let Some((school, id)) = notification.payload().split_once(':') else {
             continue;
         };

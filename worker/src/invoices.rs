@@ -42,25 +42,38 @@ impl Perform for GenerateInvoicesJob {
         tx.commit().await?;
 
         let optional = self.request.optional_names();
-        let mut generated = Generated::default();
         let mut done = 0;
         for batch in students.chunks(BATCH) {
             let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-            let result = generate::batch(
+            generate::batch(
                 &mut tx,
+                self.operation_id,
                 batch,
                 self.request.term,
                 self.request.year,
                 &optional,
             )
             .await?;
-            generated.add(&result);
             done += batch.len();
             operation::progress(&mut tx, self.operation_id, done as i32).await?;
             tx.commit().await?;
         }
 
+        // Two deliveries of this job can overlap (a duplicate push, or an
+        // orphan re-queued while the first still runs): the lock makes one
+        // of them the finisher, and the result comes from the database.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
+        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
+            return Ok(());
+        }
+        let generated = generate::summary(
+            &mut tx,
+            self.operation_id,
+            &students,
+            self.request.term,
+            self.request.year,
+        )
+        .await?;
         operation::succeed(&mut tx, self.operation_id, &generated).await?;
         let summary = InvoicesGenerated {
             operation_id: self.operation_id,

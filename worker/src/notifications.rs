@@ -13,8 +13,10 @@ use crate::{Ctx, runner::Perform};
 
 impl Perform for SendNotificationJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
+        // Locked for the whole fan-out: an overlapping second delivery waits,
+        // then sees the operation succeeded and does nothing.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::get(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
             return Ok(());
         }
         operation::start(&mut tx, self.operation_id, None).await?;

@@ -5,6 +5,7 @@ mod auth;
 mod catalogue;
 mod classes;
 mod errors;
+mod events;
 mod fees;
 mod guardians;
 mod health;

@@ -74,6 +74,18 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Operation> {
         .ok_or_else(|| Error::not_found("operation"))
 }
 
+/// The operation, locked until the transaction ends: the one place a
+/// finishing job decides whether it is the first to finish.
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Operation> {
+    sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM operations WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| Error::not_found("operation"))
+}
+
 pub async fn list(conn: &mut PgConnection, page: PageRequest) -> Result<Page<Operation>> {
     let rows = sqlx::query_as(sql!(
         "SELECT {COLUMNS} FROM operations WHERE ($1::uuid IS NULL OR id < $1) ORDER BY id DESC LIMIT $2"

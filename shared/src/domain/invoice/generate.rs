@@ -47,18 +47,6 @@ pub struct Generated {
     pub credit_applied: Money,
 }
 
-impl Generated {
-    pub fn add(&mut self, other: &Generated) {
-        self.created += other.created;
-        self.already_invoiced += other.already_invoiced;
-        self.without_fee_structure += other.without_fee_structure;
-        self.total_amount =
-            Money::from_decimal(self.total_amount.decimal() + other.total_amount.decimal());
-        self.credit_applied =
-            Money::from_decimal(self.credit_applied.decimal() + other.credit_applied.decimal());
-    }
-}
-
 impl GenerateInvoices {
     /// The optional items asked for, lower-cased for matching.
     pub fn optional_names(&self) -> Vec<String> {
@@ -159,10 +147,12 @@ struct BatchRow {
     with_credit: Vec<Uuid>,
 }
 
-/// Issues the invoices of one batch of students, in the caller's transaction.
+/// Issues the invoices of one batch of students for `operation_id`, in the
+/// caller's transaction.
 #[tracing::instrument(skip_all, fields(students = students.len(), term, year))]
 pub async fn batch(
     conn: &mut PgConnection,
+    operation_id: Uuid,
     students: &[Uuid],
     term: i16,
     year: i32,
@@ -206,8 +196,8 @@ pub async fn batch(
                FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
               GROUP BY c.student_id, c.n),
          issued AS (
-             INSERT INTO invoices (school_id, id, number, student_id, term, year, total, status)
-             SELECT app_school_id(), ($8::uuid[])[n], 'INV-' || $3 || '-' || lpad(($5 + n)::text, 5, '0'), student_id, $2, $3, total,
+             INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status)
+             SELECT app_school_id(), ($8::uuid[])[n], $9, 'INV-' || $3 || '-' || lpad(($5 + n)::text, 5, '0'), student_id, $2, $3, total,
                     CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END
                FROM totals
              RETURNING id, student_id, total, number),
@@ -254,6 +244,7 @@ pub async fn batch(
     .bind(unearned)
     // Time-ordered ids in number order, so lists page in issue order.
     .bind((0..students.len()).map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+    .bind(operation_id)
     .fetch_one(&mut *conn)
     .await?;
 
@@ -268,6 +259,56 @@ pub async fn batch(
         without_fee_structure: row.without_fee_structure,
         total_amount: Money::from_decimal(row.total_amount),
         credit_applied,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    created: i64,
+    already_invoiced: i64,
+    without_fee_structure: i64,
+    total_amount: rust_decimal::Decimal,
+    credit_applied: rust_decimal::Decimal,
+}
+
+/// What `operation_id` did for these students, read from the database, so
+/// it is right however many attempts or overlapping deliveries it took.
+pub async fn summary(
+    conn: &mut PgConnection,
+    operation_id: Uuid,
+    students: &[Uuid],
+    term: i16,
+    year: i32,
+) -> Result<Generated> {
+    let row: SummaryRow = sqlx::query_as(
+        "WITH mine AS (SELECT id, total FROM invoices WHERE operation_id = $1)
+         SELECT (SELECT count(*) FROM mine) AS created,
+                (SELECT coalesce(sum(total), 0) FROM mine) AS total_amount,
+                (SELECT count(*) FROM invoices
+                  WHERE student_id = ANY($2) AND term = $3 AND year = $4
+                    AND operation_id IS DISTINCT FROM $1) AS already_invoiced,
+                (SELECT count(*) FROM unnest($2::uuid[]) AS s(id)
+                  WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $3 AND i.year = $4))
+                  AS without_fee_structure,
+                (SELECT coalesce(sum(l.credit), 0) FROM journal_entries e
+                   JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
+                   JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+                  WHERE e.source_type = 'credit' AND e.source_id IN (SELECT id FROM mine) AND a.code = $5)
+                  AS credit_applied",
+    )
+    .bind(operation_id)
+    .bind(students)
+    .bind(term)
+    .bind(year)
+    .bind(code::RECEIVABLE)
+    .fetch_one(conn)
+    .await?;
+    Ok(Generated {
+        created: row.created,
+        already_invoiced: row.already_invoiced,
+        without_fee_structure: row.without_fee_structure,
+        total_amount: Money::from_decimal(row.total_amount),
+        credit_applied: Money::from_decimal(row.credit_applied),
     })
 }
 
