@@ -313,3 +313,32 @@ async fn without_prefer_wait_the_answer_is_202_with_a_queued_operation() {
         .await;
     assert_eq!(done["result"]["created"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_numbers_keep_counting_past_99999_in_a_year() {
+    let app = TestApp::spawn().await;
+    app.start_worker();
+    let (owner, school, class) = class_of(&app, 2).await;
+    let mut tx = app.tenant_tx(school).await;
+    sqlx::query("INSERT INTO invoice_counters (school_id, year, last_no) VALUES (app_school_id(), 2025, 99998)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let operation = generate(
+        &app,
+        &owner,
+        school,
+        json!({"class_id": class, "term": 1, "year": 2025}),
+    )
+    .await;
+    assert_eq!(operation["result"]["created"], 2);
+    let (_, invoices) = app.get_json(&owner, school, "/invoices").await;
+    let numbers: Vec<&str> = invoices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["INV-2025-99999", "INV-2025-100000"]);
+}
