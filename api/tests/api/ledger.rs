@@ -18,10 +18,7 @@ async fn the_database_refuses_a_journal_entry_that_does_not_balance() {
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let mut tx = app.tenant_tx(school).await;
-    let cash = shared::domain::ledger::account_id(&mut tx, "1000")
-        .await
-        .unwrap();
-    let income = shared::domain::ledger::account_id(&mut tx, "4000")
+    let [cash, income] = shared::domain::ledger::account_ids(&mut tx, ["1000", "4000"])
         .await
         .unwrap();
     let lines = [

@@ -226,9 +226,8 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
         .collect();
     let split = allocation::allocate(payment.amount, &open);
 
-    let cash = ledger::account_id(conn, code::CASH).await?;
-    let receivable = ledger::account_id(conn, code::RECEIVABLE).await?;
-    let unearned = ledger::account_id(conn, code::UNEARNED).await?;
+    let [cash, receivable, unearned] =
+        ledger::account_ids(conn, [code::CASH, code::RECEIVABLE, code::UNEARNED]).await?;
     let mut lines = vec![Line::debit(cash, payment.amount).student(payment.student_id)];
     for (invoice_id, amount) in &split.applied {
         lines.push(

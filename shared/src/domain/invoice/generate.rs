@@ -158,8 +158,8 @@ pub async fn batch(
     year: i32,
     optional: &[String],
 ) -> Result<Generated> {
-    let receivable = ledger::account_id(conn, code::RECEIVABLE).await?;
-    let unearned = ledger::account_id(conn, code::UNEARNED).await?;
+    let [receivable, unearned] =
+        ledger::account_ids(conn, [code::RECEIVABLE, code::UNEARNED]).await?;
     // Locks the school's counter for the year until commit: concurrent
     // generations queue here, then each sees the other's invoices.
     let last_no: i32 = sqlx::query_scalar(

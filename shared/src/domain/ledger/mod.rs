@@ -63,13 +63,26 @@ impl Line {
     }
 }
 
-/// The id of the school's account with this code.
-pub async fn account_id(conn: &mut PgConnection, code: &str) -> Result<Uuid> {
-    sqlx::query_scalar("SELECT id FROM gl_accounts WHERE code = $1")
-        .bind(code)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the school has no account {code}")))
+/// The ids of the school's accounts with these codes, in the same order,
+/// in one query.
+pub async fn account_ids<const N: usize>(
+    conn: &mut PgConnection,
+    codes: [&str; N],
+) -> Result<[Uuid; N]> {
+    let found: Vec<(String, Uuid)> =
+        sqlx::query_as("SELECT code, id FROM gl_accounts WHERE code = ANY($1)")
+            .bind(&codes[..])
+            .fetch_all(conn)
+            .await?;
+    let mut ids = [Uuid::nil(); N];
+    for (slot, code) in ids.iter_mut().zip(codes) {
+        *slot = found
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, id)| *id)
+            .ok_or_else(|| Error::Internal(anyhow::anyhow!("the school has no account {code}")))?;
+    }
+    Ok(ids)
 }
 
 /// Posts one entry for a business event; lines with a zero amount are
