@@ -138,17 +138,9 @@ pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
     Ok(ids)
 }
 
-#[derive(sqlx::FromRow)]
-struct BatchRow {
-    created: i64,
-    already_invoiced: i64,
-    without_fee_structure: i64,
-    total_amount: rust_decimal::Decimal,
-    with_credit: Vec<Uuid>,
-}
-
 /// Issues the invoices of one batch of students for `operation_id`, in the
-/// caller's transaction.
+/// caller's transaction. What the operation did is read afterwards with
+/// `summary`, which stays right across retries.
 #[tracing::instrument(skip_all, fields(students = students.len(), term, year))]
 pub async fn batch(
     conn: &mut PgConnection,
@@ -157,7 +149,7 @@ pub async fn batch(
     term: i16,
     year: i32,
     optional: &[String],
-) -> Result<Generated> {
+) -> Result<()> {
     let [receivable, unearned] =
         ledger::account_ids(conn, [code::RECEIVABLE, code::UNEARNED]).await?;
     // Locks the school's counter for the year until commit: concurrent
@@ -171,7 +163,7 @@ pub async fn batch(
     .fetch_one(&mut *conn)
     .await?;
 
-    let row: BatchRow = sqlx::query_as(
+    let with_credit: Vec<Uuid> = sqlx::query_scalar(
         "WITH targets AS (
              SELECT s.id AS student_id, s.admission_no, c.level_id,
                     EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3) AS invoiced
@@ -228,12 +220,9 @@ pub async fn batch(
              SELECT l.student_id FROM journal_lines l
               WHERE l.account_id = $7 AND l.student_id IN (SELECT student_id FROM issued)
               GROUP BY l.student_id HAVING sum(l.credit - l.debit) > 0)
-         SELECT (SELECT count(*) FROM issued) AS created,
-                (SELECT count(*) FROM targets WHERE invoiced) AS already_invoiced,
-                (SELECT count(*) FROM targets WHERE NOT invoiced) - (SELECT count(*) FROM chosen) AS without_fee_structure,
-                (SELECT coalesce(sum(total), 0) FROM issued) AS total_amount,
-                (SELECT coalesce(array_agg(i.id), '{}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0) AS with_credit,
-                (SELECT count(*) FROM copied) + (SELECT count(*) FROM posted) + (SELECT count(*) FROM counted) AS writes",
+         -- Data-modifying CTEs run whether or not they are read; this only
+         -- names the new invoices whose students hold credit.
+         SELECT coalesce(array_agg(i.id), '{}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0",
     )
     .bind(students)
     .bind(term)
@@ -252,18 +241,10 @@ pub async fn batch(
     .fetch_one(&mut *conn)
     .await?;
 
-    let mut credit_applied = Money::ZERO;
-    for invoice in &row.with_credit {
-        let applied = apply_credit(conn, *invoice, receivable, unearned).await?;
-        credit_applied = Money::from_decimal(credit_applied.decimal() + applied.decimal());
+    for invoice in with_credit {
+        apply_credit(conn, invoice, receivable, unearned).await?;
     }
-    Ok(Generated {
-        created: row.created,
-        already_invoiced: row.already_invoiced,
-        without_fee_structure: row.without_fee_structure,
-        total_amount: Money::from_decimal(row.total_amount),
-        credit_applied,
-    })
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -322,7 +303,7 @@ async fn apply_credit(
     invoice_id: Uuid,
     receivable: Uuid,
     unearned: Uuid,
-) -> Result<Money> {
+) -> Result<()> {
     let (student_id, balance): (Uuid, rust_decimal::Decimal) =
         sqlx::query_as("SELECT student_id, total - paid FROM invoices WHERE id = $1 FOR UPDATE")
             .bind(invoice_id)
@@ -331,7 +312,7 @@ async fn apply_credit(
     let credit = ledger::student_credit(conn, student_id).await?;
     let amount = Money::from_decimal(credit.decimal().min(balance));
     if amount.decimal() <= rust_decimal::Decimal::ZERO {
-        return Ok(Money::ZERO);
+        return Ok(());
     }
     let lines = [
         Line::debit(unearned, amount).student(student_id),
@@ -347,6 +328,5 @@ async fn apply_credit(
         &lines,
     )
     .await?;
-    super::record_payment(conn, invoice_id, amount).await?;
-    Ok(amount)
+    super::record_payment(conn, invoice_id, amount).await
 }
