@@ -319,6 +319,9 @@ async fn bench(args: &Args, database: &str) -> anyhow::Result<bool> {
     let ctx = worker::Ctx {
         pool: worker_pool.clone(),
         mailer,
+        assistant: worker::chat::Assistant::new(shared::ollama::OllamaClient::new(
+            shared::ollama::OllamaConfig::new("http://127.0.0.1:9", "none"),
+        )),
     };
     tokio::spawn(async move {
         if let Err(err) = worker::run(ctx, &options, std::future::pending()).await {

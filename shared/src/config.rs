@@ -64,6 +64,38 @@ impl MailConfig {
     }
 }
 
+impl crate::ollama::OllamaConfig {
+    /// OLLAMA_BASE_URL (default http://127.0.0.1:11434), OLLAMA_MODEL
+    /// (default smollm2:135m) and the three waits, in seconds:
+    /// OLLAMA_CONNECT_TIMEOUT (3), OLLAMA_FIRST_BYTE_TIMEOUT (120, a cold
+    /// model loads first) and OLLAMA_IDLE_TIMEOUT (30, between chunks).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let base_url = get("OLLAMA_BASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:11434".into());
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError(
+                "OLLAMA_BASE_URL must start with http:// or https://".into(),
+            ));
+        }
+        let model = get("OLLAMA_MODEL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "smollm2:135m".into());
+        let mut config = Self::new(base_url, model);
+        let seconds = |key: &str, default: u64| -> Result<std::time::Duration, ConfigError> {
+            let value: u64 = parsed(&get, key, default)?;
+            if !(1..=3600).contains(&value) {
+                return Err(ConfigError(format!("{key} must be 1 to 3600 seconds")));
+            }
+            Ok(std::time::Duration::from_secs(value))
+        };
+        config.connect_timeout = seconds("OLLAMA_CONNECT_TIMEOUT", 3)?;
+        config.first_byte_timeout = seconds("OLLAMA_FIRST_BYTE_TIMEOUT", 120)?;
+        config.idle_timeout = seconds("OLLAMA_IDLE_TIMEOUT", 30)?;
+        Ok(config)
+    }
+}
+
 /// Reads `.env` once when present (development); the process environment wins.
 pub fn load_dotenv() {
     let _ = dotenvy::dotenv();

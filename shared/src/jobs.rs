@@ -20,11 +20,21 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     fn school_id(&self) -> Uuid;
 }
 
+/// A job started from the chat names the assistant message that reports
+/// it, so its outcome comes back into the conversation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChatLink {
+    pub message_id: Uuid,
+    pub user_id: Uuid,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GenerateInvoicesJob {
     pub school_id: Uuid,
     pub operation_id: Uuid,
     pub request: GenerateInvoices,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatLink>,
 }
 
 impl Job for GenerateInvoicesJob {
@@ -38,6 +48,8 @@ impl Job for GenerateInvoicesJob {
 pub struct PostPaymentJob {
     pub school_id: Uuid,
     pub payment_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatLink>,
 }
 
 impl Job for PostPaymentJob {
@@ -53,6 +65,8 @@ pub struct SendNotificationJob {
     pub school_id: Uuid,
     pub notification_id: Uuid,
     pub operation_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatLink>,
 }
 
 impl Job for SendNotificationJob {
@@ -73,6 +87,23 @@ pub struct DeliverEmailJob {
 impl Job for DeliverEmailJob {
     const QUEUE: &'static str = "notifications.email";
     const MAX_ATTEMPTS: u32 = 8;
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
+/// Answers a chat message: the router, or the language model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChatReplyJob {
+    pub school_id: Uuid,
+    pub session_id: Uuid,
+    /// The pending assistant message.
+    pub message_id: Uuid,
+}
+
+impl Job for ChatReplyJob {
+    const QUEUE: &'static str = "chat.reply";
+    const MAX_ATTEMPTS: u32 = 3;
     fn school_id(&self) -> Uuid {
         self.school_id
     }

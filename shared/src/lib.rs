@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod chat;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod domain;

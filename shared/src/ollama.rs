@@ -137,6 +137,45 @@ impl OllamaClient {
         &self.config.model
     }
 
+    /// What the model can do (`/api/show` capabilities: "completion",
+    /// "tools", ...); empty when the server does not say.
+    pub async fn capabilities(&self) -> Result<Vec<String>, OllamaError> {
+        #[derive(Deserialize)]
+        struct Show {
+            #[serde(default)]
+            capabilities: Vec<String>,
+        }
+        let url = format!("{}/api/show", self.config.base_url);
+        let sent = self
+            .http
+            .post(&url)
+            .json(&serde_json::json!({"model": self.config.model}))
+            .send();
+        let response = match tokio::time::timeout(self.config.idle_timeout, sent).await {
+            Err(_) => return Err(OllamaError::SlowStart(self.config.idle_timeout)),
+            Ok(Err(err)) if err.is_connect() => {
+                return Err(OllamaError::Unreachable(self.config.base_url.clone()));
+            }
+            Ok(Err(err)) => return Err(OllamaError::Failed(err.to_string())),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        let body = tokio::time::timeout(self.config.idle_timeout, response.bytes())
+            .await
+            .map_err(|_| OllamaError::Stalled(self.config.idle_timeout))?
+            .map_err(|err| OllamaError::Failed(err.to_string()))?;
+        if status != 200 {
+            return Err(OllamaError::Http {
+                status,
+                message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            });
+        }
+        let show: Show = serde_json::from_slice(&body).map_err(|_| {
+            OllamaError::Garbage(String::from_utf8_lossy(&body).chars().take(120).collect())
+        })?;
+        Ok(show.capabilities)
+    }
+
     /// Streams a chat answer, calling `on_delta` with each piece of text as
     /// it arrives, and returns the whole reply once Ollama says `done`.
     pub async fn chat(

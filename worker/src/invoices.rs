@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 use shared::{
+    chat::{action::ActionStatus, followup, preview::plural},
     db,
     domain::{
         invoice::generate::{self, Generated},
@@ -84,6 +85,23 @@ impl Perform for GenerateInvoicesJob {
             generated: &generated,
         };
         events::append(&mut tx, "invoice.generated", &summary).await?;
+        if let Some(link) = self.chat {
+            let line = format!(
+                "Done: {} issued, totalling {}{}.",
+                plural(generated.created, "invoice"),
+                generated.total_amount.kes(),
+                if generated.already_invoiced > 0 {
+                    format!(
+                        "; {} already invoiced",
+                        plural(generated.already_invoiced, "student")
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            let result = serde_json::to_value(&generated).map_err(anyhow::Error::from)?;
+            followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
+        }
         tx.commit().await?;
         tracing::info!(created = generated.created, "invoices generated");
         Ok(())
@@ -99,6 +117,11 @@ impl Perform for GenerateInvoicesJob {
             ),
         };
         operation::fail(&mut tx, self.operation_id, &code, &detail).await?;
+        if let Some(link) = self.chat {
+            let result = serde_json::json!({"error": {"code": code, "detail": detail}});
+            let line = format!("Invoice generation failed: {detail}");
+            followup::report(&mut tx, link, ActionStatus::Failed, result, &line).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! family. The list of jobs is in `jobs()`; adding one is a type with a
 //! queue, a `perform`, and a line there.
 
+pub mod chat;
 mod invoices;
 pub mod mail;
 mod notifications;
@@ -16,7 +17,7 @@ use sqlx::PgPool;
 
 pub use options::Options;
 use shared::jobs::{
-    DeliverEmailJob, GenerateInvoicesJob, Job, PostPaymentJob, SendNotificationJob,
+    ChatReplyJob, DeliverEmailJob, GenerateInvoicesJob, Job, PostPaymentJob, SendNotificationJob,
 };
 
 /// What every job can reach.
@@ -24,6 +25,7 @@ use shared::jobs::{
 pub struct Ctx {
     pub pool: PgPool,
     pub mailer: mail::Mailer,
+    pub assistant: chat::Assistant,
 }
 
 /// The monitor with a supervised worker per selected queue.
@@ -41,6 +43,9 @@ pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
     if options.runs(DeliverEmailJob::QUEUE) {
         monitor = runner::register::<DeliverEmailJob>(monitor, ctx.clone(), options);
     }
+    if options.runs(ChatReplyJob::QUEUE) {
+        monitor = runner::register::<ChatReplyJob>(monitor, ctx.clone(), options);
+    }
     monitor
         .should_restart(|worker, err| {
             tracing::warn!(worker = %worker.name(), error = %err, "worker stopped with an error; restarting");
@@ -55,6 +60,7 @@ pub const QUEUES: &[&str] = &[
     PostPaymentJob::QUEUE,
     SendNotificationJob::QUEUE,
     DeliverEmailJob::QUEUE,
+    ChatReplyJob::QUEUE,
 ];
 
 /// Runs the workers until `shutdown` resolves, then lets in-flight jobs

@@ -4,7 +4,9 @@
 use anyhow::Context;
 use shared::{
     config::{self, Config, MailConfig},
-    db, shutdown, telemetry,
+    db,
+    ollama::{OllamaClient, OllamaConfig},
+    shutdown, telemetry,
 };
 use worker::{Ctx, Options, options::HELP};
 
@@ -19,16 +21,18 @@ async fn main() -> anyhow::Result<()> {
     let options = Options::parse(&args, config::env_lookup)?;
     let config = Config::from_lookup(config::env_lookup)?;
     let mailer = worker::mail::Mailer::new(&MailConfig::from_lookup(config::env_lookup)?)?;
+    let ollama = OllamaConfig::from_lookup(config::env_lookup)?;
     telemetry::init_tracing(config.environment);
     let pool = db::connect(&config)
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
-    tracing::info!(?options, mail = mailer.describe(), "worker starting");
+    tracing::info!(?options, mail = mailer.describe(), ollama = %ollama.base_url, model = %ollama.model, "worker starting");
     worker::run(
         Ctx {
             pool: pool.clone(),
             mailer,
+            assistant: worker::chat::Assistant::new(OllamaClient::new(ollama)),
         },
         &options,
         shutdown::signal(),

@@ -3,6 +3,7 @@
 //! message, retrying with backoff while the SMTP server is unreachable.
 
 use shared::{
+    chat::{action::ActionStatus, followup, preview::plural},
     db,
     domain::{notification, operation},
     events,
@@ -32,6 +33,25 @@ impl Perform for SendNotificationJob {
         jobs::push_all(&mut tx, &emails).await?;
         operation::succeed(&mut tx, self.operation_id, &fan_out).await?;
         events::append(&mut tx, "notification.sent", &fan_out).await?;
+        if let Some(link) = self.chat {
+            let line = if fan_out.queued > 0 {
+                format!(
+                    "Done: {} reached; {} emails on their way{}.",
+                    plural(fan_out.recipients, "guardian"),
+                    fan_out.queued,
+                    failed_note(fan_out.failed)
+                )
+            } else {
+                format!(
+                    "Done: {} reached{}.",
+                    plural(fan_out.recipients, "guardian"),
+                    failed_note(fan_out.failed)
+                )
+            };
+            let result = serde_json::json!({"notification_id": fan_out.notification_id,
+                "recipients": fan_out.recipients, "sent": fan_out.sent, "queued": fan_out.queued, "failed": fan_out.failed});
+            followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -45,8 +65,27 @@ impl Perform for SendNotificationJob {
             "sending the notification failed; it has been logged",
         )
         .await?;
+        if let Some(link) = self.chat {
+            let result = serde_json::json!({"error": {"code": "internal"}});
+            followup::report(
+                &mut tx,
+                link,
+                ActionStatus::Failed,
+                result,
+                "Sending the reminders failed; it has been logged.",
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+fn failed_note(failed: i64) -> String {
+    match failed {
+        0 => String::new(),
+        1 => "; 1 could not be sent (no email address)".into(),
+        n => format!("; {n} could not be sent (no email address)"),
     }
 }
 

@@ -1,7 +1,12 @@
 //! payments.post: posts a recorded payment to the ledger. Posting is
 //! idempotent: a payment already POSTED is left alone.
 
-use shared::{db, domain::payment, jobs::PostPaymentJob};
+use shared::{
+    chat::{action::ActionStatus, followup},
+    db,
+    domain::{money::Money, payment},
+    jobs::PostPaymentJob,
+};
 
 use crate::{Ctx, runner::Perform};
 
@@ -9,6 +14,19 @@ impl Perform for PostPaymentJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let posted = payment::post(&mut tx, self.payment_id).await?;
+        if let (Some(link), Some(posted)) = (self.chat, &posted) {
+            let mut line = format!("Posted to the ledger: {}", posted.amount.kes());
+            if posted.credit.decimal() > Money::ZERO.decimal() {
+                line.push_str(&format!(
+                    ", of which {} kept as credit",
+                    posted.credit.kes()
+                ));
+            }
+            line.push('.');
+            let mut result = serde_json::to_value(posted).map_err(anyhow::Error::from)?;
+            result["posting_status"] = "POSTED".into();
+            followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
+        }
         tx.commit().await?;
         if let Some(posted) = posted {
             tracing::info!(applied = posted.applied.len(), "payment posted");
@@ -22,6 +40,17 @@ impl Perform for PostPaymentJob {
             .bind(self.payment_id)
             .execute(&mut *tx)
             .await?;
+        if let Some(link) = self.chat {
+            let result = serde_json::json!({"posting_status": "FAILED"});
+            followup::report(
+                &mut tx,
+                link,
+                ActionStatus::Failed,
+                result,
+                "Posting the payment failed; it has been logged.",
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -195,6 +195,7 @@ impl School {
             school_id: self.school_id,
             operation_id: operation.id,
             request,
+            chat: None,
         };
         jobs::push(&mut tx, &job).await.unwrap();
         tx.commit().await.unwrap();
@@ -667,6 +668,7 @@ async fn a_payment_posting_delivered_twice_posts_once() {
     let job = PostPaymentJob {
         school_id: school.school_id,
         payment_id: recorded.id,
+        chat: None,
     };
     jobs::push_all(&mut tx, &[job.clone(), job.clone()])
         .await

@@ -6,6 +6,7 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use shared::{
     auth::user,
+    commands::Actor,
     db::{self, Tx},
     domain::role::{Capability, Role},
     error::Error,
@@ -27,6 +28,13 @@ pub struct Tenant {
 impl Tenant {
     pub fn require(&self, capability: Capability) -> Result<(), ApiError> {
         Ok(self.role.require(capability)?)
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            school_id: self.school_id,
+            user_id: self.user_id,
+        }
     }
 
     pub async fn commit(self) -> Result<(), ApiError> {

@@ -67,12 +67,12 @@ async fn create_ticket(
 }
 
 /// Who is subscribing to which school: from a ticket, or from the bearer
-/// token and X-School-ID with a membership check.
+/// token and X-School-ID with a membership check. Returns (school, user).
 async fn subscriber(
     state: &AppState,
     parts: &mut Parts,
     ticket: Option<&str>,
-) -> Result<Uuid, ApiError> {
+) -> Result<(Uuid, Uuid), ApiError> {
     if let Some(ticket) = ticket {
         let claims = state
             .keys
@@ -85,19 +85,20 @@ async fn subscriber(
                 shared::Error::forbidden("not_a_member", "you are not a member of that school")
             })?;
         tx.commit().await?;
-        return Ok(claims.school_id);
+        return Ok((claims.school_id, claims.sub));
     }
     let tenant =
         <Tenant as axum::extract::FromRequestParts<AppState>>::from_request_parts(parts, state)
             .await?;
-    let school_id = tenant.school_id;
+    let who = (tenant.school_id, tenant.user_id);
     tenant.commit().await?;
-    Ok(school_id)
+    Ok(who)
 }
 
 /// Events of the selected school as they commit: operation.updated,
 /// invoice.generated, payment.posted, notification.sent, chat.message.delta,
-/// chat.message.completed. Send Last-Event-ID (or `?last_event_id=`) to resume.
+/// chat.message.completed (a chat's events reach only the user whose chat it
+/// is). Send Last-Event-ID (or `?last_event_id=`) to resume.
 #[utoipa::path(get, path = "/events", tag = "events", params(SchoolHeader, StreamParams), security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of the school's events", content_type = "text/event-stream", body = String), TenantErrors))]
 async fn stream_events(
@@ -106,7 +107,7 @@ async fn stream_events(
     request: axum::extract::Request,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     let (mut parts, _body) = request.into_parts();
-    let school_id = subscriber(&state, &mut parts, params.ticket.as_deref()).await?;
+    let (school_id, user_id) = subscriber(&state, &mut parts, params.ticket.as_deref()).await?;
     let resume = resume_point(&parts.headers, params.last_event_id);
     // Subscribe before reading the backlog, so nothing falls in between.
     let receiver = state.hub.subscribe();
@@ -145,7 +146,7 @@ async fn stream_events(
                     if backlog.len() == 1000 {
                         catch_up = true;
                     }
-                    for event in backlog.iter().rev() {
+                    for event in backlog.iter().rev().filter(|e| e.visible_to(user_id)) {
                         pending.push(sse(event));
                     }
                     if let Some(newest) = backlog.last() {
@@ -160,6 +161,9 @@ async fn stream_events(
                     }) if school == school_id => {
                         if event.id > last {
                             last = event.id;
+                            if !event.visible_to(user_id) {
+                                continue;
+                            }
                             return Some((
                                 Ok(sse(&event)),
                                 (receiver, pool, last, pending, catch_up),

@@ -6,15 +6,12 @@ use axum::{
     response::Response,
 };
 use shared::{
+    commands,
     domain::{
-        invoice::{
-            self, Invoice, InvoiceFilter, InvoiceLine,
-            generate::{self, GenerateInvoices},
-        },
-        operation::{self, Operation},
+        invoice::{self, Invoice, InvoiceFilter, InvoiceLine, generate::GenerateInvoices},
+        operation::Operation,
         role::Capability,
     },
-    jobs::{self, GenerateInvoicesJob},
     page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -48,15 +45,8 @@ async fn generate_invoices(
     Json(request): Json<GenerateInvoices>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::ManageFees)?;
-    generate::validate(&mut tenant.tx, &request).await?;
-    let operation =
-        operation::create(&mut tenant.tx, "invoices.generate", Some(tenant.user_id)).await?;
-    let job = GenerateInvoicesJob {
-        school_id: tenant.school_id,
-        operation_id: operation.id,
-        request,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let operation = commands::generate_invoices(&mut tenant.tx, actor, request, None).await?;
     let school_id = tenant.school_id;
     tenant.commit().await?;
     accepted(&state, school_id, operation, &headers).await

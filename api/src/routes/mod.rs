@@ -2,6 +2,7 @@
 
 mod auth;
 mod calendar;
+mod chats;
 mod classes;
 mod docs;
 mod events;
@@ -38,6 +39,7 @@ pub fn all() -> Router<AppState> {
         .merge(payments::router())
         .merge(ledger::router())
         .merge(notifications::router())
+        .merge(chats::router())
         .merge(operations::router())
         .merge(events::router())
         .merge(health::router())

@@ -6,12 +6,12 @@ use axum::{
     response::Response,
 };
 use shared::{
+    commands,
     domain::{
         notification::{self, NewNotification, Notification, NotificationDetail},
-        operation::{self, Operation},
+        operation::Operation,
         role::Capability,
     },
-    jobs::{self, SendNotificationJob},
     page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -45,15 +45,8 @@ async fn send_notification(
     Json(new): Json<NewNotification>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::SendNotifications)?;
-    let notification = notification::create(&mut tenant.tx, tenant.user_id, &new).await?;
-    let operation =
-        operation::create(&mut tenant.tx, "notifications.send", Some(tenant.user_id)).await?;
-    let job = SendNotificationJob {
-        school_id: tenant.school_id,
-        notification_id: notification.id,
-        operation_id: operation.id,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let operation = commands::send_notification(&mut tenant.tx, actor, &new, None).await?;
     let school_id = tenant.school_id;
     tenant.commit().await?;
     accepted(&state, school_id, operation, &headers).await

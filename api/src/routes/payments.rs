@@ -6,12 +6,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use shared::{
+    commands,
     domain::{
         payment::{self, NewPayment, Payment, PaymentFilter},
         role::Capability,
     },
     idempotency,
-    jobs::{self, PostPaymentJob},
     page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -62,15 +62,8 @@ async fn record_payment(
         let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
         return Ok((status, Json(stored.body)).into_response());
     }
-    let payment = payment::record(&mut tenant.tx, tenant.user_id, &new).await?;
-    jobs::push(
-        &mut tenant.tx,
-        &PostPaymentJob {
-            school_id: tenant.school_id,
-            payment_id: payment.id,
-        },
-    )
-    .await?;
+    let actor = tenant.actor();
+    let payment = commands::record_payment(&mut tenant.tx, actor, &new, None).await?;
     if let Some(key) = &key {
         idempotency::remember(
             &mut tenant.tx,

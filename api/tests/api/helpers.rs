@@ -11,6 +11,17 @@ use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
+/// A language model address nothing listens on (the discard port).
+pub const NO_MODEL: &str = "http://127.0.0.1:9";
+
+fn dev_mail() -> shared::config::MailConfig {
+    shared::config::MailConfig {
+        smtp_url: None,
+        from: "SchoolOps <no-reply@schoolops.test>".into(),
+        dir: std::env::temp_dir().join(format!("schoolops-mail-{}", Uuid::new_v4().simple())),
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -53,19 +64,27 @@ impl TestApp {
     }
 
     /// Runs a real worker (every queue) against this app's database, in
-    /// this process, until the test ends.
+    /// this process, until the test ends. Its language model is unreachable.
     pub fn start_worker(&self) {
-        let mail_dir =
-            std::env::temp_dir().join(format!("schoolops-mail-{}", Uuid::new_v4().simple()));
-        self.start_worker_with_mail(shared::config::MailConfig {
-            smtp_url: None,
-            from: "SchoolOps <no-reply@schoolops.test>".into(),
-            dir: mail_dir,
-        });
+        self.start_worker_with_ollama(NO_MODEL);
+    }
+
+    /// Like `start_worker`, with the language model at `ollama_url`.
+    pub fn start_worker_with_ollama(&self, ollama_url: &str) {
+        self.run_worker(dev_mail(), ollama_url);
     }
 
     /// Like `start_worker`, sending email as `mail` says.
     pub fn start_worker_with_mail(&self, mail: shared::config::MailConfig) {
+        self.run_worker(mail, NO_MODEL);
+    }
+
+    fn run_worker(&self, mail: shared::config::MailConfig, ollama_url: &str) {
+        let mut ollama = shared::ollama::OllamaConfig::new(ollama_url, "smollm2:135m");
+        ollama.connect_timeout = std::time::Duration::from_secs(1);
+        ollama.first_byte_timeout = std::time::Duration::from_secs(2);
+        ollama.idle_timeout = std::time::Duration::from_secs(2);
+        let assistant = worker::chat::Assistant::new(shared::ollama::OllamaClient::new(ollama));
         let mailer = worker::mail::Mailer::new(&mail).expect("a valid mail configuration");
         let options = worker::Options {
             poll_interval: std::time::Duration::from_millis(200),
@@ -75,6 +94,7 @@ impl TestApp {
         let ctx = worker::Ctx {
             pool: self.pool.clone(),
             mailer,
+            assistant,
         };
         tokio::spawn(async move { worker::run(ctx, &options, std::future::pending()).await });
     }

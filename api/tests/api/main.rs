@@ -3,9 +3,12 @@
 
 mod auth;
 mod catalogue;
+mod chat;
+mod chat_model;
 mod classes;
 mod errors;
 mod events;
+mod fake_ollama;
 mod fees;
 mod guardians;
 mod health;
@@ -17,5 +20,6 @@ mod payments;
 mod quickstart;
 mod schools;
 mod smtp;
+mod sse;
 mod students;
 mod tenancy;

@@ -55,6 +55,26 @@ pub async fn level_by_name(conn: &mut PgConnection, name: &str) -> Result<GradeL
     .ok_or_else(|| Error::rule("unknown_level", format!("{name:?} is not one of this school's grade levels")))
 }
 
+/// Today's date in Kenya (East Africa Time, UTC+3 all year).
+pub fn today_in_kenya() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive()
+}
+
+/// The term in session on `today`, else the next to start, else the
+/// latest: what "this term" means to a bursar.
+pub async fn term_on(conn: &mut PgConnection, today: NaiveDate) -> Result<Option<AcademicTerm>> {
+    let term = sqlx::query_as(
+        "SELECT id, year, term, starts_on, ends_on FROM academic_terms
+          ORDER BY ($1 BETWEEN starts_on AND ends_on) DESC, (starts_on > $1) DESC,
+                   CASE WHEN starts_on > $1 THEN starts_on END, starts_on DESC
+          LIMIT 1",
+    )
+    .bind(today)
+    .fetch_optional(conn)
+    .await?;
+    Ok(term)
+}
+
 pub async fn terms(conn: &mut PgConnection) -> Result<Vec<AcademicTerm>> {
     let rows = sqlx::query_as(
         "SELECT id, year, term, starts_on, ends_on FROM academic_terms ORDER BY year, term",

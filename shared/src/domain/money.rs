@@ -81,6 +81,24 @@ impl Money {
     pub fn is_negative(self) -> bool {
         self.0.is_sign_negative() && !self.0.is_zero()
     }
+
+    /// For people: "KES 10,000.50", "KES -200.00".
+    pub fn kes(self) -> String {
+        let plain = self.to_string();
+        let (sign, digits) = match plain.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", plain.as_str()),
+        };
+        let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        format!("KES {sign}{grouped}.{cents}")
+    }
 }
 
 impl fmt::Display for Money {
@@ -132,6 +150,18 @@ impl utoipa::ToSchema for Money {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_for_people_group_thousands() {
+        let kes = |text: &str| Money::parse(text).unwrap().kes();
+        assert_eq!(kes("0"), "KES 0.00");
+        assert_eq!(kes("999.5"), "KES 999.50");
+        assert_eq!(kes("1000"), "KES 1,000.00");
+        assert_eq!(kes("10000.5"), "KES 10,000.50");
+        assert_eq!(kes("1234567.89"), "KES 1,234,567.89");
+        assert_eq!(kes("-200"), "KES -200.00");
+        assert_eq!(kes("-123456"), "KES -123,456.00");
+    }
 
     #[test]
     fn whole_and_decimal_amounts_parse_to_two_places() {

@@ -39,6 +39,16 @@ impl Method {
         }
     }
 
+    /// How a bursar says it.
+    pub fn spoken(self) -> &'static str {
+        match self {
+            Method::Mpesa => "M-Pesa",
+            Method::Cash => "cash",
+            Method::Bank => "bank transfer",
+            Method::Cheque => "cheque",
+        }
+    }
+
     fn needs_reference(self) -> bool {
         matches!(self, Method::Mpesa | Method::Bank)
     }

@@ -16,6 +16,7 @@ use crate::{
         money::Money,
     },
     error::{Error, Result},
+    sql,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -138,6 +139,70 @@ pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
     Ok(ids)
 }
 
+/// Which structure applies to each student and what it costs: the students
+/// ($1) not yet invoiced for the term ($2) and year ($3), the most specific
+/// structure each (level + term + year, then term + year, then the default
+/// template), its lines with the optional items asked for ($4), and each
+/// student's total. Shared by `batch`, which issues it, and `preview`.
+const PLAN: &str = "targets AS (
+             SELECT s.id AS student_id, s.admission_no, c.level_id,
+                    EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3) AS invoiced
+               FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
+              WHERE s.id = ANY($1)),
+         chosen AS (
+             SELECT t.student_id, f.id AS structure_id,
+                    row_number() OVER (ORDER BY t.admission_no, t.student_id) AS n
+               FROM targets t
+               CROSS JOIN LATERAL (
+                   SELECT f.id FROM fee_structures f
+                    WHERE (f.term = $2 AND f.year = $3 AND (f.level_id = t.level_id OR f.level_id IS NULL)) OR f.is_default
+                    ORDER BY (f.level_id IS NULL), f.is_default
+                    LIMIT 1) f
+              WHERE NOT t.invoiced),
+         lines AS (
+             SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id
+               FROM chosen c JOIN fee_items i ON i.fee_structure_id = c.structure_id
+              WHERE NOT i.optional OR lower(i.name) = ANY($4)),
+         totals AS (
+             SELECT c.student_id, c.n, coalesce(sum(l.amount), 0) AS total
+               FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
+              GROUP BY c.student_id, c.n)";
+
+/// What generating would do now, without doing it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Preview {
+    /// ACTIVE students the request covers.
+    pub students: i64,
+    /// Invoices that would be issued.
+    pub to_invoice: i64,
+    pub already_invoiced: i64,
+    pub total_amount: Money,
+}
+
+pub async fn preview(conn: &mut PgConnection, request: &GenerateInvoices) -> Result<Preview> {
+    let students = students(conn, request).await?;
+    let (to_invoice, already_invoiced, total): (i64, i64, rust_decimal::Decimal) =
+        sqlx::query_as(sql!(
+            "WITH {PLAN}
+             SELECT (SELECT count(*) FROM totals),
+                    (SELECT count(*) FROM targets WHERE invoiced),
+                    (SELECT coalesce(sum(total), 0) FROM totals)"
+        ))
+        .bind(&students)
+        .bind(request.term)
+        .bind(request.year)
+        .bind(request.optional_names())
+        .persistent(false)
+        .fetch_one(conn)
+        .await?;
+    Ok(Preview {
+        students: students.len() as i64,
+        to_invoice,
+        already_invoiced,
+        total_amount: Money::from_decimal(total),
+    })
+}
+
 /// Issues the invoices of one batch of students for `operation_id`, in the
 /// caller's transaction. What the operation did is read afterwards with
 /// `summary`, which stays right across retries.
@@ -164,29 +229,7 @@ pub async fn batch(
     .await?;
 
     let with_credit: Vec<Uuid> = sqlx::query_scalar(
-        "WITH targets AS (
-             SELECT s.id AS student_id, s.admission_no, c.level_id,
-                    EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3) AS invoiced
-               FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
-              WHERE s.id = ANY($1)),
-         chosen AS (
-             SELECT t.student_id, f.id AS structure_id,
-                    row_number() OVER (ORDER BY t.admission_no, t.student_id) AS n
-               FROM targets t
-               CROSS JOIN LATERAL (
-                   SELECT f.id FROM fee_structures f
-                    WHERE (f.term = $2 AND f.year = $3 AND (f.level_id = t.level_id OR f.level_id IS NULL)) OR f.is_default
-                    ORDER BY (f.level_id IS NULL), f.is_default
-                    LIMIT 1) f
-              WHERE NOT t.invoiced),
-         lines AS (
-             SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id
-               FROM chosen c JOIN fee_items i ON i.fee_structure_id = c.structure_id
-              WHERE NOT i.optional OR lower(i.name) = ANY($4)),
-         totals AS (
-             SELECT c.student_id, c.n, coalesce(sum(l.amount), 0) AS total
-               FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
-              GROUP BY c.student_id, c.n),
+        sql!("WITH {PLAN},
          issued AS (
              INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status)
              SELECT app_school_id(), ($8::uuid[])[n], $9, 'INV-' || $3 || '-' || lpad(($5 + n)::text, greatest(5, length(($5 + n)::text)), '0'), student_id, $2, $3, total,
@@ -222,7 +265,7 @@ pub async fn batch(
               GROUP BY l.student_id HAVING sum(l.credit - l.debit) > 0)
          -- Data-modifying CTEs run whether or not they are read; this only
          -- names the new invoices whose students hold credit.
-         SELECT coalesce(array_agg(i.id), '{}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0",
+         SELECT coalesce(array_agg(i.id), '{{}}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0"),
     )
     .bind(students)
     .bind(term)

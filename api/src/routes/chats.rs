@@ -1,0 +1,193 @@
+//! /chats: the assistant. A posted message is answered by the worker (202);
+//! the answer streams over GET /events as chat.message.delta and
+//! chat.message.completed. Writes are previewed first and run on confirm.
+
+use axum::{extract::OriginalUri, http::StatusCode, response::Response};
+use serde::Serialize;
+use shared::{
+    chat::{
+        confirm::{self, open_action},
+        followup,
+        session::{self, ChatMessage, ChatSession, Exchange, NewMessage, NewSession},
+    },
+    jobs::{self, ChatReplyJob},
+    page::PageRequest,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::paged::paged;
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{Json, Path, Query, Tenant},
+    openapi::{PageParams, SchoolHeader, TenantErrors},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_chats, create_chat))
+        .routes(routes!(list_messages, post_message))
+        .routes(routes!(confirm_action))
+        .routes(routes!(cancel_action))
+        .routes(routes!(retry_message))
+}
+
+/// A proposal answered: the proposal with its new status, and the
+/// assistant's reply saying what happened.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Answered {
+    proposal: ChatMessage,
+    assistant_message: ChatMessage,
+}
+
+/// Start a chat with the assistant (any member). It is yours alone.
+#[utoipa::path(post, path = "/chats", tag = "chat", params(SchoolHeader), request_body = NewSession,
+    security(("bearer" = [])), responses((status = 201, body = ChatSession), TenantErrors))]
+async fn create_chat(
+    mut tenant: Tenant,
+    Json(new): Json<NewSession>,
+) -> Result<(StatusCode, Json<ChatSession>), ApiError> {
+    let chat = session::create(&mut tenant.tx, tenant.user_id, &new).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(chat)))
+}
+
+/// Your chats in this school, newest first.
+#[utoipa::path(get, path = "/chats", tag = "chat", params(SchoolHeader, PageParams),
+    security(("bearer" = [])), responses((status = 200, body = Vec<ChatSession>), TenantErrors))]
+async fn list_chats(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = PageRequest::new(page.limit, page.after)?;
+    let chats = session::list(&mut tenant.tx, tenant.user_id, page).await?;
+    tenant.commit().await?;
+    Ok(paged(chats, &uri))
+}
+
+/// A chat's messages, oldest first, each in its current state.
+#[utoipa::path(get, path = "/chats/{id}/messages", tag = "chat", params(SchoolHeader, ("id" = Uuid, Path), PageParams),
+    security(("bearer" = [])), responses((status = 200, body = Vec<ChatMessage>), TenantErrors))]
+async fn list_messages(
+    mut tenant: Tenant,
+    uri: OriginalUri,
+    Path(id): Path<Uuid>,
+    Query(page): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = PageRequest::new(page.limit, page.after)?;
+    let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
+    let messages = session::messages(&mut tenant.tx, chat.id, page).await?;
+    tenant.commit().await?;
+    Ok(paged(messages, &uri))
+}
+
+/// Send a message. Answers 202 with it and the pending assistant message;
+/// the worker answers, streaming the text over GET /events.
+#[utoipa::path(post, path = "/chats/{id}/messages", tag = "chat", params(SchoolHeader, ("id" = Uuid, Path)),
+    request_body = NewMessage, security(("bearer" = [])), responses((status = 202, body = Exchange), TenantErrors))]
+async fn post_message(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+    Json(new): Json<NewMessage>,
+) -> Result<(StatusCode, Json<Exchange>), ApiError> {
+    let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
+    let exchange = session::post(&mut tenant.tx, chat.id, &new).await?;
+    let job = ChatReplyJob {
+        school_id: tenant.school_id,
+        session_id: chat.id,
+        message_id: exchange.assistant_message.id,
+    };
+    jobs::push(&mut tenant.tx, &job).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::ACCEPTED, Json(exchange)))
+}
+
+/// Confirm a proposed action (the same as replying "yes"). It runs as the
+/// REST API would, under your role; the reply says what happened and hears
+/// later how queued work ended. 409 when the message proposes nothing open.
+#[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/confirm", tag = "chat",
+    params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Answered), TenantErrors))]
+async fn confirm_action(
+    mut tenant: Tenant,
+    Path((id, message_id)): Path<(Uuid, Uuid)>,
+) -> Result<Json<Answered>, ApiError> {
+    let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
+    let proposal = session::lock_message(&mut tenant.tx, chat.id, message_id).await?;
+    let reply_id = Uuid::now_v7();
+    let actor = tenant.actor();
+    let turn = confirm::confirm(&mut tenant.tx, actor, tenant.role, &proposal, reply_id).await?;
+    answered(tenant, chat.id, proposal.id, reply_id, turn).await
+}
+
+/// Cancel a proposed action (the same as replying "no").
+#[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/cancel", tag = "chat",
+    params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, body = Answered), TenantErrors))]
+async fn cancel_action(
+    mut tenant: Tenant,
+    Path((id, message_id)): Path<(Uuid, Uuid)>,
+) -> Result<Json<Answered>, ApiError> {
+    let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
+    let proposal = session::lock_message(&mut tenant.tx, chat.id, message_id).await?;
+    open_action(&proposal)?;
+    let turn = confirm::cancel(&mut tenant.tx, &proposal).await?;
+    answered(tenant, chat.id, proposal.id, Uuid::now_v7(), turn).await
+}
+
+async fn answered(
+    mut tenant: Tenant,
+    session_id: Uuid,
+    proposal_id: Uuid,
+    reply_id: Uuid,
+    turn: shared::chat::turn::Turn,
+) -> Result<Json<Answered>, ApiError> {
+    let reply = session::insert_answer(
+        &mut tenant.tx,
+        reply_id,
+        session_id,
+        proposal_id,
+        &turn.content,
+        turn.action.as_ref(),
+    )
+    .await?;
+    let proposal = session::lock_message(&mut tenant.tx, session_id, proposal_id).await?;
+    followup::announce(&mut tenant.tx, &proposal, tenant.user_id).await?;
+    followup::announce(&mut tenant.tx, &reply, tenant.user_id).await?;
+    tenant.commit().await?;
+    Ok(Json(Answered {
+        proposal,
+        assistant_message: reply,
+    }))
+}
+
+/// Ask again after a failed answer (the language model down or slow, say).
+/// Answers 202 with the message, pending again; 409 unless it failed.
+#[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/retry", tag = "chat",
+    params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 202, body = ChatMessage), TenantErrors))]
+async fn retry_message(
+    mut tenant: Tenant,
+    Path((id, message_id)): Path<(Uuid, Uuid)>,
+) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
+    let message = session::lock_message(&mut tenant.tx, chat.id, message_id).await?;
+    if message.role != "assistant" || message.status != "failed" {
+        return Err(shared::Error::conflict(
+            "message_not_failed",
+            "only a failed assistant message can be retried",
+        )
+        .into());
+    }
+    let message = session::reset_for_retry(&mut tenant.tx, message.id).await?;
+    let job = ChatReplyJob {
+        school_id: tenant.school_id,
+        session_id: chat.id,
+        message_id: message.id,
+    };
+    jobs::push(&mut tenant.tx, &job).await?;
+    tenant.commit().await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}

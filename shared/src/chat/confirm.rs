@@ -1,0 +1,155 @@
+//! A proposal answered: confirmed, it runs through the same commands as the
+//! REST API, under the same role check; cancelled, nothing changes.
+
+use serde_json::json;
+use sqlx::{Acquire, PgConnection};
+use uuid::Uuid;
+
+use super::{
+    action::{Action, ActionStatus, Plan},
+    preview::student_name,
+    session::{self, ChatMessage},
+    turn::Turn,
+};
+use crate::{
+    commands::{self, Actor},
+    domain::{notification::NewNotification, role::Role},
+    error::{Error, Result},
+    jobs::ChatLink,
+};
+
+/// The proposal's action, if it is still waiting for an answer.
+pub fn open_action(proposal: &ChatMessage) -> Result<Action> {
+    match &proposal.action {
+        Some(action) if action.status == ActionStatus::Proposed => Ok(action.0.clone()),
+        Some(action) => Err(Error::conflict(
+            "action_not_proposed",
+            format!(
+                "that action is {} and can no longer be confirmed or cancelled",
+                serde_json::to_value(action.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+        )),
+        None => Err(Error::conflict(
+            "nothing_to_confirm",
+            "that message proposes no action",
+        )),
+    }
+}
+
+/// Runs a locked, open proposal for `actor`. The answer goes into the
+/// message `reply_id`, which later hears how the queued work ended. A role
+/// that may not do it is refused before anything runs (403, as the REST
+/// API does); a rule the data breaks (a reference already used, say) marks
+/// the proposal failed and says why.
+pub async fn confirm(
+    conn: &mut PgConnection,
+    actor: Actor,
+    role: Role,
+    proposal: &ChatMessage,
+    reply_id: Uuid,
+) -> Result<Turn> {
+    let action = open_action(proposal)?;
+    let plan = Plan::from_action(&action)?;
+    if let Some(capability) = plan.capability() {
+        role.require(capability)?;
+    }
+    let link = Some(ChatLink {
+        message_id: reply_id,
+        user_id: actor.user_id,
+    });
+    let mut savepoint = conn.begin().await?;
+    let ran = run(&mut savepoint, actor, &plan, link).await;
+    let (turn, status) = match ran {
+        Ok(turn) => {
+            savepoint.commit().await?;
+            (turn, ActionStatus::Confirmed)
+        }
+        Err(error @ Error::Client { .. }) => {
+            savepoint.rollback().await?;
+            (Turn::failed(&plan, &error), ActionStatus::Failed)
+        }
+        Err(other) => return Err(other),
+    };
+    let mut answered = action;
+    answered.status = status;
+    session::set_action(conn, proposal.id, &answered).await?;
+    Ok(turn)
+}
+
+async fn run(
+    conn: &mut PgConnection,
+    actor: Actor,
+    plan: &Plan,
+    link: Option<ChatLink>,
+) -> Result<Turn> {
+    let confirmed = |result| plan.action(ActionStatus::Confirmed).with_result(result);
+    match plan {
+        Plan::GenerateInvoices(request) => {
+            let operation = commands::generate_invoices(conn, actor, request.clone(), link).await?;
+            Ok(Turn::with(
+                format!(
+                    "Generating the invoices now (operation {}). I'll report here when they are done.",
+                    operation.id
+                ),
+                confirmed(
+                    json!({"operation_id": operation.id, "operation_url": format!("/operations/{}", operation.id)}),
+                ),
+            ))
+        }
+        Plan::RecordPayment(new) => {
+            let payment = commands::record_payment(conn, actor, new, link).await?;
+            let who = student_name(conn, payment.student_id).await?;
+            Ok(Turn::with(
+                format!(
+                    "Recorded {} by {} for {who} (payment {}). Posting it to the ledger now.",
+                    payment.amount.kes(),
+                    new.method.spoken(),
+                    payment.id
+                ),
+                confirmed(
+                    json!({"payment_id": payment.id, "posting_status": payment.posting_status}),
+                ),
+            ))
+        }
+        Plan::NotifyBalances(notify) => {
+            let new = NewNotification {
+                channel: notify.channel,
+                subject: "School fees reminder".into(),
+                body: "Dear parent or guardian, our records show school fees outstanding for your child. \
+                       Please pay at your earliest convenience or contact the bursar's office for your statement. \
+                       Thank you."
+                    .into(),
+                audience: crate::domain::notification::Audience {
+                    class_id: notify.class_id,
+                    with_balance: true,
+                    ..Default::default()
+                },
+            };
+            let operation = commands::send_notification(conn, actor, &new, link).await?;
+            Ok(Turn::with(
+                format!(
+                    "Sending the reminders now (operation {}). I'll report here when they are out.",
+                    operation.id
+                ),
+                confirmed(
+                    json!({"operation_id": operation.id, "operation_url": format!("/operations/{}", operation.id)}),
+                ),
+            ))
+        }
+        _ => Err(Error::conflict(
+            "nothing_to_confirm",
+            "a question needs no confirmation",
+        )),
+    }
+}
+
+/// Drops a locked, open proposal.
+pub async fn cancel(conn: &mut PgConnection, proposal: &ChatMessage) -> Result<Turn> {
+    let mut action = open_action(proposal)?;
+    action.status = ActionStatus::Cancelled;
+    session::set_action(conn, proposal.id, &action).await?;
+    Ok(Turn::with("Cancelled. Nothing was changed.", action))
+}

@@ -1,0 +1,275 @@
+//! chat.reply: answers a chat message. The router answers what it knows
+//! in one transaction; anything else goes to the language model, whose
+//! text is streamed to the user as chat.message.delta events while it is
+//! written. A model that is down, slow or talking nonsense leaves the
+//! message failed with the reason, never pending, and the user can retry.
+
+use std::sync::Arc;
+
+use shared::{
+    auth::user,
+    chat::{
+        context, followup,
+        followup::Delta,
+        router::{self, Routed},
+        session::{self, ChatMessage},
+        tools,
+        turn::Turn,
+    },
+    commands::Actor,
+    db,
+    domain::calendar,
+    events,
+    jobs::ChatReplyJob,
+    ollama::{OllamaClient, OllamaError, Reply},
+};
+use tokio::sync::{OnceCell, mpsc};
+use uuid::Uuid;
+
+use crate::{Ctx, runner::Perform};
+
+/// The language model and what it is known to support.
+#[derive(Clone)]
+pub struct Assistant {
+    client: OllamaClient,
+    tools: Arc<OnceCell<bool>>,
+}
+
+impl Assistant {
+    pub fn new(client: OllamaClient) -> Self {
+        Self {
+            client,
+            tools: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Whether the model takes tools; asked once per process, and again
+    /// later if the server could not be asked.
+    async fn offers_tools(&self) -> bool {
+        if let Some(known) = self.tools.get() {
+            return *known;
+        }
+        match self.client.capabilities().await {
+            Ok(capabilities) => {
+                let tools = capabilities.iter().any(|c| c == "tools");
+                *self.tools.get_or_init(|| async { tools }).await
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+/// Messages of the conversation shown to the model.
+const HISTORY: i64 = 12;
+
+impl Perform for ChatReplyJob {
+    async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
+        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
+        let Some(reply) = session::claim(&mut tx, self.message_id).await? else {
+            // Already answered: a second delivery of the job.
+            return Ok(());
+        };
+        let user_id = session::owner(&mut tx, self.session_id).await?;
+        db::set_tenant(&mut tx, Some(self.school_id), Some(user_id)).await?;
+        let actor = Actor {
+            school_id: self.school_id,
+            user_id,
+        };
+        let Some(role) = user::role_in_school(&mut tx, self.school_id, user_id).await? else {
+            let message = session::fail(
+                &mut tx,
+                reply.id,
+                "",
+                "you are no longer a member of this school",
+            )
+            .await?;
+            followup::announce(&mut tx, &message, user_id).await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        let question = session::question_of(&mut tx, &reply).await?;
+        let today = calendar::today_in_kenya();
+        if let Routed::Answered(turn) =
+            router::route(&mut tx, actor, role, &reply, &question, today).await?
+        {
+            finish(&mut tx, &reply, user_id, &turn, Streamed::No).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
+        let context = context::school_context(&mut tx, today).await?;
+        let before = reply.reply_to.unwrap_or(reply.id);
+        let history = session::history(&mut tx, reply.session_id, before, HISTORY).await?;
+        // The claim commits: the message shows as streaming while the model works.
+        tx.commit().await?;
+
+        let messages = context.messages(&history, &question);
+        let answer = ask_model(ctx, actor, &reply, &messages).await;
+        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, Some(user_id)).await?;
+        match answer {
+            Ok(model_reply) => {
+                let (turn, streamed) = match tool_request(&model_reply) {
+                    Some(intent) => (
+                        router::plan_turn(&mut tx, role, &reply, intent, today).await?,
+                        Streamed::No,
+                    ),
+                    None if model_reply.content.trim().is_empty() => (
+                        Turn::say(
+                            "I couldn't work that out. Try asking directly, for example \"what is the balance for ADM-2025-001?\".",
+                        ),
+                        Streamed::No,
+                    ),
+                    None => (Turn::say(model_reply.content.clone()), Streamed::Yes),
+                };
+                finish(&mut tx, &reply, user_id, &turn, streamed).await?;
+            }
+            Err((partial, error)) => {
+                tracing::warn!(error = %error, "the language model failed to answer");
+                let message = session::fail(&mut tx, reply.id, &partial, &failure(&error)).await?;
+                followup::announce(&mut tx, &message, user_id).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
+        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
+        let user_id = session::owner(&mut tx, self.session_id).await?;
+        let failed: Option<ChatMessage> = sqlx::query_as(
+            "UPDATE chat_messages SET status = 'failed', error = 'something went wrong while answering; retry the message', completed_at = now()
+              WHERE id = $1 AND status IN ('pending', 'streaming')
+              RETURNING id, session_id, role, content, status, action, error, reply_to, created_at, completed_at",
+        )
+        .bind(self.message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(message) = failed {
+            followup::announce(&mut tx, &message, user_id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The first tool call whose arguments are valid, as a request.
+fn tool_request(reply: &Reply) -> Option<shared::chat::intent::Intent> {
+    reply.tool_calls.iter().find_map(tools::intent)
+}
+
+/// What the user is told when the model fails.
+fn failure(error: &OllamaError) -> String {
+    let why = match error {
+        OllamaError::Unreachable(_) => {
+            "the assistant's language model is not reachable".to_string()
+        }
+        OllamaError::SlowStart(wait) => format!(
+            "the assistant's language model did not start answering within {} s",
+            wait.as_secs()
+        ),
+        OllamaError::Stalled(wait) => format!(
+            "the assistant's language model stopped answering for {} s",
+            wait.as_secs()
+        ),
+        other => format!("the assistant's language model failed: {other}"),
+    };
+    format!(
+        "{why}. Retry in a moment; requests like \"what is the balance for ADM-2025-001?\" still work."
+    )
+}
+
+/// Whether the user has already seen the answer's text as deltas.
+#[derive(PartialEq)]
+enum Streamed {
+    Yes,
+    No,
+}
+
+async fn finish(
+    tx: &mut sqlx::PgConnection,
+    reply: &ChatMessage,
+    user_id: Uuid,
+    turn: &Turn,
+    streamed: Streamed,
+) -> shared::Result<()> {
+    // An answer made here arrives whole: one delta, then the message.
+    if streamed == Streamed::No {
+        let delta = Delta {
+            session_id: reply.session_id,
+            message_id: reply.id,
+            delta: &turn.content,
+        };
+        events::append_for_user(tx, "chat.message.delta", &delta, user_id).await?;
+    }
+    let message = session::complete(tx, reply.id, &turn.content, turn.action.as_ref()).await?;
+    followup::announce(tx, &message, user_id).await
+}
+
+/// Streams the model's answer; each piece of text is appended as a
+/// chat.message.delta event as it arrives (pieces that arrive while one is
+/// being written go out together). On failure, the text so far and the error.
+async fn ask_model(
+    ctx: &Ctx,
+    actor: Actor,
+    reply: &ChatMessage,
+    messages: &[shared::ollama::Message],
+) -> Result<Reply, (String, OllamaError)> {
+    let (sender, receiver) = mpsc::unbounded_channel::<String>();
+    let writer = tokio::spawn(write_deltas(
+        ctx.pool.clone(),
+        actor.school_id,
+        reply.clone(),
+        actor.user_id,
+        receiver,
+    ));
+    let tools = if ctx.assistant.offers_tools().await {
+        Some(tools::definitions())
+    } else {
+        None
+    };
+    let mut partial = String::new();
+    let answer = ctx
+        .assistant
+        .client
+        .chat(messages, tools.as_ref(), |delta| {
+            partial.push_str(delta);
+            let _ = sender.send(delta.to_string());
+        })
+        .await;
+    drop(sender);
+    // Every delta is written before the message completes.
+    if let Err(err) = writer.await {
+        tracing::warn!(error = %err, "the delta writer stopped");
+    }
+    answer.map_err(|error| (partial, error))
+}
+
+async fn write_deltas(
+    pool: sqlx::PgPool,
+    school_id: Uuid,
+    reply: ChatMessage,
+    user_id: Uuid,
+    mut receiver: mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(first) = receiver.recv().await {
+        let mut text = first;
+        while let Ok(more) = receiver.try_recv() {
+            text.push_str(&more);
+        }
+        let written: shared::Result<()> = async {
+            let mut tx = db::begin_tenant(&pool, school_id, Some(user_id)).await?;
+            let delta = Delta {
+                session_id: reply.session_id,
+                message_id: reply.id,
+                delta: &text,
+            };
+            events::append_for_user(&mut tx, "chat.message.delta", &delta, user_id).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        if let Err(err) = written {
+            // The final message still carries the whole text.
+            tracing::warn!(error = %err, "a chat delta was not written");
+        }
+    }
+}
