@@ -27,6 +27,7 @@ use std::{
 };
 
 use anyhow::{Context, bail, ensure};
+use bench::{app_pool, drop_database, fresh_database_within, median};
 use futures_util::{StreamExt, stream};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
@@ -225,59 +226,12 @@ async fn run(args: &Args) -> (Option<String>, anyhow::Result<bool>) {
     (Some(database), result)
 }
 
-async fn fresh_database_within(limit: Duration) -> anyhow::Result<String> {
-    use futures_util::FutureExt;
-    // fresh_database panics on failure: catch it, so it is reported as an error.
-    let created = std::panic::AssertUnwindSafe(shared::testing::fresh_database()).catch_unwind();
-    match tokio::time::timeout(limit, created).await {
-        Err(_) => bail!("creating the benchmark database timed out after {limit:?}"),
-        Ok(Err(_)) => bail!("creating the benchmark database failed (see the panic above)"),
-        Ok(Ok(database)) => Ok(database),
-    }
-}
-
-async fn app_pool(database: &str, max: u32) -> anyhow::Result<PgPool> {
-    let options = shared::testing::env_url("DATABASE_URL").database(database);
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options)
-        .await
-        .context("connecting as the runtime role (DATABASE_URL)")
-}
-
 async fn owner_connection(database: &str) -> anyhow::Result<sqlx::PgConnection> {
     shared::testing::env_url("DATABASE_OWNER_URL")
         .database(database)
         .connect()
         .await
         .context("connecting as the owner role (DATABASE_OWNER_URL)")
-}
-
-async fn drop_database(database: &str) -> anyhow::Result<()> {
-    let mut conn = shared::testing::env_url("DATABASE_OWNER_URL")
-        .connect()
-        .await?;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let dropped = conn
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {database}"
-            )))
-            .await;
-        match dropped {
-            Ok(_) => break,
-            // 55006: other sessions are still using it; they are on their way out.
-            Err(sqlx::Error::Database(db))
-                if db.code().as_deref() == Some("55006") && Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
-    conn.close().await?;
-    Ok(())
 }
 
 async fn bench(args: &Args, database: &str) -> anyhow::Result<bool> {
@@ -435,16 +389,6 @@ struct Round {
 impl Round {
     fn ratio(&self) -> f64 {
         self.api.as_secs_f64() / self.sql.as_secs_f64()
-    }
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
 

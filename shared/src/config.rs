@@ -68,7 +68,9 @@ impl crate::ollama::OllamaConfig {
     /// OLLAMA_BASE_URL (default http://127.0.0.1:11434), OLLAMA_MODEL
     /// (default smollm2:135m) and the three waits, in seconds:
     /// OLLAMA_CONNECT_TIMEOUT (3), OLLAMA_FIRST_BYTE_TIMEOUT (120, a cold
-    /// model loads first) and OLLAMA_IDLE_TIMEOUT (30, between chunks).
+    /// model loads first) and OLLAMA_IDLE_TIMEOUT (30, between chunks);
+    /// OLLAMA_TOOLS (on or off, default off) offers the known requests as
+    /// tools to a model that reports the capability.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let base_url = get("OLLAMA_BASE_URL")
             .filter(|v| !v.trim().is_empty())
@@ -92,6 +94,15 @@ impl crate::ollama::OllamaConfig {
         config.connect_timeout = seconds("OLLAMA_CONNECT_TIMEOUT", 3)?;
         config.first_byte_timeout = seconds("OLLAMA_FIRST_BYTE_TIMEOUT", 120)?;
         config.idle_timeout = seconds("OLLAMA_IDLE_TIMEOUT", 30)?;
+        config.offer_tools = match get("OLLAMA_TOOLS").as_deref().map(str::trim) {
+            Some("on" | "true" | "1") => true,
+            None | Some("" | "off" | "false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OLLAMA_TOOLS must be on or off, got {other:?}"
+                )));
+            }
+        };
         Ok(config)
     }
 }

@@ -18,6 +18,10 @@ pub struct OllamaConfig {
     pub first_byte_timeout: Duration,
     /// Waiting between two chunks of a started stream.
     pub idle_timeout: Duration,
+    /// Offer the known requests as tools when the model can take them. Off
+    /// by default: a model answering with tools may not stream (measured
+    /// with ../shared/llm: first text after 2.9 s instead of 0.06 s).
+    pub offer_tools: bool,
 }
 
 impl OllamaConfig {
@@ -28,6 +32,7 @@ impl OllamaConfig {
             connect_timeout: Duration::from_secs(3),
             first_byte_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(30),
+            offer_tools: false,
         }
     }
 }
@@ -135,6 +140,10 @@ impl OllamaClient {
 
     pub fn model(&self) -> &str {
         &self.config.model
+    }
+
+    pub fn config(&self) -> &OllamaConfig {
+        &self.config
     }
 
     /// What the model can do (`/api/show` capabilities: "completion",

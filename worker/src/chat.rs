@@ -46,6 +46,9 @@ impl Assistant {
     /// Whether the model takes tools; asked once per process, and again
     /// later if the server could not be asked.
     async fn offers_tools(&self) -> bool {
+        if !self.client.config().offer_tools {
+            return false;
+        }
         if let Some(known) = self.tools.get() {
             return *known;
         }
@@ -204,14 +207,36 @@ async fn finish(
     followup::announce(tx, &message, user_id).await
 }
 
-/// Streams the model's answer; each piece of text is appended as a
-/// chat.message.delta event as it arrives (pieces that arrive while one is
-/// being written go out together). On failure, the text so far and the error.
+/// The model's answer: with the known requests offered as tools when it
+/// takes them, and asked again without tools when that call came back with
+/// neither a usable tool call nor any text (small models do this).
 async fn ask_model(
     ctx: &Ctx,
     actor: Actor,
     reply: &ChatMessage,
     messages: &[shared::ollama::Message],
+) -> Result<Reply, (String, OllamaError)> {
+    if !ctx.assistant.offers_tools().await {
+        return stream_answer(ctx, actor, reply, messages, None).await;
+    }
+    let tools = tools::definitions();
+    match stream_answer(ctx, actor, reply, messages, Some(&tools)).await {
+        Ok(answer) if tool_request(&answer).is_none() && answer.content.trim().is_empty() => {
+            stream_answer(ctx, actor, reply, messages, None).await
+        }
+        other => other,
+    }
+}
+
+/// Streams one answer; each piece of text is appended as a
+/// chat.message.delta event as it arrives (pieces that arrive while one is
+/// being written go out together). On failure, the text so far and the error.
+async fn stream_answer(
+    ctx: &Ctx,
+    actor: Actor,
+    reply: &ChatMessage,
+    messages: &[shared::ollama::Message],
+    tools: Option<&serde_json::Value>,
 ) -> Result<Reply, (String, OllamaError)> {
     let (sender, receiver) = mpsc::unbounded_channel::<String>();
     let writer = tokio::spawn(write_deltas(
@@ -221,16 +246,11 @@ async fn ask_model(
         actor.user_id,
         receiver,
     ));
-    let tools = if ctx.assistant.offers_tools().await {
-        Some(tools::definitions())
-    } else {
-        None
-    };
     let mut partial = String::new();
     let answer = ctx
         .assistant
         .client
-        .chat(messages, tools.as_ref(), |delta| {
+        .chat(messages, tools, |delta| {
             partial.push_str(delta);
             let _ = sender.send(delta.to_string());
         })

@@ -69,21 +69,32 @@ impl TestApp {
         self.start_worker_with_ollama(NO_MODEL);
     }
 
-    /// Like `start_worker`, with the language model at `ollama_url`.
+    /// Like `start_worker`, with the language model at `ollama_url` and
+    /// short waits (a fake model answers at once).
     pub fn start_worker_with_ollama(&self, ollama_url: &str) {
-        self.run_worker(dev_mail(), ollama_url);
-    }
-
-    /// Like `start_worker`, sending email as `mail` says.
-    pub fn start_worker_with_mail(&self, mail: shared::config::MailConfig) {
-        self.run_worker(mail, NO_MODEL);
-    }
-
-    fn run_worker(&self, mail: shared::config::MailConfig, ollama_url: &str) {
         let mut ollama = shared::ollama::OllamaConfig::new(ollama_url, "smollm2:135m");
         ollama.connect_timeout = std::time::Duration::from_secs(1);
         ollama.first_byte_timeout = std::time::Duration::from_secs(2);
         ollama.idle_timeout = std::time::Duration::from_secs(2);
+        // Offered whenever the model reports the capability.
+        ollama.offer_tools = true;
+        self.run_worker(dev_mail(), ollama);
+    }
+
+    /// Like `start_worker`, with a real language model as `ollama` says.
+    pub fn start_worker_with_model(&self, ollama: shared::ollama::OllamaConfig) {
+        self.run_worker(dev_mail(), ollama);
+    }
+
+    /// Like `start_worker`, sending email as `mail` says.
+    pub fn start_worker_with_mail(&self, mail: shared::config::MailConfig) {
+        self.run_worker(
+            mail,
+            shared::ollama::OllamaConfig::new(NO_MODEL, "smollm2:135m"),
+        );
+    }
+
+    fn run_worker(&self, mail: shared::config::MailConfig, ollama: shared::ollama::OllamaConfig) {
         let assistant = worker::chat::Assistant::new(shared::ollama::OllamaClient::new(ollama));
         let mailer = worker::mail::Mailer::new(&mail).expect("a valid mail configuration");
         let options = worker::Options {
