@@ -60,12 +60,9 @@ impl FromRequestParts<AppState> for Tenant {
                 )
             })?;
         let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
-        // The same answer whether the school exists or not.
-        let role = user::role_in_school(&mut tx, school_id, claims.sub)
-            .await?
-            .ok_or_else(|| {
-                Error::forbidden("not_a_member", "you are not a member of that school")
-            })?;
+        let Some(role) = user::role_in_school(&mut tx, school_id, claims.sub).await? else {
+            return Err(not_a_member(state, claims.sub).await);
+        };
         tracing::Span::current().record("school_id", tracing::field::display(school_id));
         Ok(Self {
             tx,
@@ -73,5 +70,17 @@ impl FromRequestParts<AppState> for Tenant {
             user_id: claims.sub,
             role,
         })
+    }
+}
+
+/// The same answer whether the school exists or not; but a token whose
+/// account is gone is no token at all (401, as on every other route).
+pub(crate) async fn not_a_member(state: &AppState, user_id: Uuid) -> ApiError {
+    match user::find(&state.pool, user_id).await {
+        Ok(Some(_)) => {
+            Error::forbidden("not_a_member", "you are not a member of that school").into()
+        }
+        Ok(None) => ApiError::unauthorized("the account behind this token no longer exists"),
+        Err(err) => err.into(),
     }
 }
