@@ -43,20 +43,24 @@ impl FromRequestParts<AppState> for Tenant {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let claims = bearer_claims(parts, state)?;
-        let header = parts.headers.get(SCHOOL_HEADER).ok_or_else(|| {
+        let mut headers = parts.headers.get_all(SCHOOL_HEADER).iter();
+        let header = headers.next().ok_or_else(|| {
             ApiError::bad_request(
                 "school_not_selected",
                 "send X-School-ID with the id of your school",
             )
         })?;
-        let school_id = header
-            .to_str()
-            .ok()
+        // Two headers are ambiguous (a proxy may read the other one): refuse.
+        let school_id = headers
+            .next()
+            .is_none()
+            .then_some(header)
+            .and_then(|value| value.to_str().ok())
             .and_then(|value| Uuid::parse_str(value.trim()).ok())
             .ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_school_id",
-                    "X-School-ID must be a school id (a UUID)",
+                    "send one X-School-ID holding a school id (a UUID)",
                 )
             })?;
         let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
