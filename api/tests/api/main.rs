@@ -3,6 +3,7 @@
 
 mod adversarial_logins;
 mod adversarial_roles;
+mod adversarial_tenancy;
 mod adversarial_tokens;
 mod auth;
 mod catalogue;
