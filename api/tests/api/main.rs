@@ -2,6 +2,7 @@
 //! runtime role, one fresh database per test.
 
 mod adversarial_logins;
+mod adversarial_money;
 mod adversarial_roles;
 mod adversarial_tenancy;
 mod adversarial_tokens;
