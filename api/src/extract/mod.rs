@@ -5,7 +5,7 @@ mod auth;
 mod json;
 mod path;
 mod query;
-mod tenant;
+pub(crate) mod tenant;
 
 pub use auth::AuthUser;
 pub use json::Json;

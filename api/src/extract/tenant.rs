@@ -51,29 +51,30 @@ impl FromRequestParts<AppState> for Tenant {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let claims = bearer_claims(parts, state)?;
-        let header = parts.headers.get(SCHOOL_HEADER).ok_or_else(|| {
+        let mut headers = parts.headers.get_all(SCHOOL_HEADER).iter();
+        let header = headers.next().ok_or_else(|| {
             ApiError::bad_request(
                 "school_not_selected",
                 "send X-School-ID with the id of your school",
             )
         })?;
-        let school_id = header
-            .to_str()
-            .ok()
+        // Two headers are ambiguous (a proxy may read the other one): refuse.
+        let school_id = headers
+            .next()
+            .is_none()
+            .then_some(header)
+            .and_then(|value| value.to_str().ok())
             .and_then(|value| Uuid::parse_str(value.trim()).ok())
             .ok_or_else(|| {
                 ApiError::bad_request(
                     "invalid_school_id",
-                    "X-School-ID must be a school id (a UUID)",
+                    "send one X-School-ID holding a school id (a UUID)",
                 )
             })?;
         let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
-        // The same answer whether the school exists or not.
-        let role = user::role_in_school(&mut tx, school_id, claims.sub)
-            .await?
-            .ok_or_else(|| {
-                Error::forbidden("not_a_member", "you are not a member of that school")
-            })?;
+        let Some(role) = user::role_in_school(&mut tx, school_id, claims.sub).await? else {
+            return Err(not_a_member(state, claims.sub).await);
+        };
         tracing::Span::current().record("school_id", tracing::field::display(school_id));
         Ok(Self {
             tx,
@@ -81,5 +82,17 @@ impl FromRequestParts<AppState> for Tenant {
             user_id: claims.sub,
             role,
         })
+    }
+}
+
+/// The same answer whether the school exists or not; but a token whose
+/// account is gone is no token at all (401, as on every other route).
+pub(crate) async fn not_a_member(state: &AppState, user_id: Uuid) -> ApiError {
+    match user::find(&state.pool, user_id).await {
+        Ok(Some(_)) => {
+            Error::forbidden("not_a_member", "you are not a member of that school").into()
+        }
+        Ok(None) => ApiError::unauthorized("the account behind this token no longer exists"),
+        Err(err) => err.into(),
     }
 }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Query, Tenant},
+    extract::{Json, Query, Tenant, tenant::not_a_member},
     hub::Signal,
     openapi::{SchoolHeader, TenantErrors},
 };
@@ -79,11 +79,12 @@ async fn subscriber(
             .verify_ticket(ticket)
             .ok_or_else(|| ApiError::unauthorized("the ticket is invalid or expired"))?;
         let mut tx = db::begin_tenant(&state.pool, claims.school_id, Some(claims.sub)).await?;
-        user::role_in_school(&mut tx, claims.school_id, claims.sub)
+        if user::role_in_school(&mut tx, claims.school_id, claims.sub)
             .await?
-            .ok_or_else(|| {
-                shared::Error::forbidden("not_a_member", "you are not a member of that school")
-            })?;
+            .is_none()
+        {
+            return Err(not_a_member(state, claims.sub).await);
+        }
         tx.commit().await?;
         return Ok((claims.school_id, claims.sub));
     }

@@ -1,6 +1,12 @@
 //! HTTP tests against the real router and a real PostgreSQL, as the
 //! runtime role, one fresh database per test.
 
+mod adversarial_input;
+mod adversarial_logins;
+mod adversarial_money;
+mod adversarial_roles;
+mod adversarial_tenancy;
+mod adversarial_tokens;
 mod auth;
 mod catalogue;
 mod chat;

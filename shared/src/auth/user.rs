@@ -99,10 +99,12 @@ pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Ac
         return Err(invalid());
     };
     if !ok {
+        // The exponent is capped: 2^1024 overflows a double, and the failed
+        // UPDATE would leave the counter (and the lock) behind for good.
         sqlx::query(
             "UPDATE users SET failed_logins = failed_logins + 1,
                     locked_until = CASE WHEN failed_logins + 1 >= $2
-                        THEN now() + make_interval(secs => least($3, 30 * power(2, failed_logins + 1 - $2)))
+                        THEN now() + make_interval(secs => least($3, 30 * power(2, least(failed_logins + 1 - $2, 16))))
                         ELSE locked_until END
               WHERE id = $1",
         )

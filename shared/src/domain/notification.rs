@@ -152,6 +152,30 @@ pub async fn create(
             ));
         }
     }
+    // Ids the school does not have are a mistake (or a probe): say so
+    // rather than send to fewer people than asked.
+    let (unknown_student, unknown_guardian): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM unnest($1::uuid[]) AS given(id)
+                         WHERE NOT EXISTS (SELECT 1 FROM students s WHERE s.id = given.id)),
+                EXISTS (SELECT 1 FROM unnest($2::uuid[]) AS given(id)
+                         WHERE NOT EXISTS (SELECT 1 FROM guardians g WHERE g.id = given.id))",
+    )
+    .bind(new.audience.student_ids.as_deref())
+    .bind(new.audience.guardian_ids.as_deref())
+    .fetch_one(&mut *conn)
+    .await?;
+    if unknown_student {
+        return Err(Error::rule(
+            "unknown_student",
+            "student_ids names a student this school does not have",
+        ));
+    }
+    if unknown_guardian {
+        return Err(Error::rule(
+            "unknown_guardian",
+            "guardian_ids names a guardian this school does not have",
+        ));
+    }
     let id = Uuid::now_v7();
     let audience = serde_json::to_value(&new.audience).map_err(anyhow::Error::from)?;
     sqlx::query(
