@@ -15,6 +15,7 @@ mod notifications;
 mod operations;
 mod paged;
 mod payments;
+mod reminders;
 mod schools;
 mod students;
 
@@ -38,6 +39,7 @@ pub fn all() -> Router<AppState> {
         .merge(payments::router())
         .merge(ledger::router())
         .merge(notifications::router())
+        .merge(reminders::router())
         .merge(operations::router())
         .merge(events::router())
         .merge(health::router())
