@@ -15,6 +15,7 @@ mod ledger;
 mod notifications;
 mod payments;
 mod quickstart;
+mod reminders;
 mod schools;
 mod smtp;
 mod students;
