@@ -157,6 +157,18 @@ mod tests {
     }
 
     #[test]
+    fn the_scheduler_runs_every_five_seconds_unless_told_otherwise() {
+        let default = Options::parse(&[], |_| None).unwrap();
+        assert_eq!(default.scheduler_every, Some(Duration::from_secs(5)));
+        let off = Options::parse(&args(&["--scheduler-secs", "0"]), |_| None).unwrap();
+        assert_eq!(off.scheduler_every, None);
+        let env = |key: &str| (key == "WORKER_SCHEDULER_SECS").then(|| "1".to_string());
+        let fast = Options::parse(&[], env).unwrap();
+        assert_eq!(fast.scheduler_every, Some(Duration::from_secs(1)));
+        assert!(Options::parse(&args(&["--queues", "reminders.send"]), |_| None).is_ok());
+    }
+
+    #[test]
     fn unknown_queues_and_flags_are_refused() {
         assert!(Options::parse(&args(&["--queues", "emails"]), |_| None).is_err());
         assert!(Options::parse(&args(&["--turbo", "1"]), |_| None).is_err());

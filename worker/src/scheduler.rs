@@ -40,7 +40,9 @@ pub async fn enqueue_due(pool: &PgPool, now: DateTime<Utc>) -> shared::Result<us
         let timing = match Timing::parse(&schedule.cron, &schedule.timezone) {
             Ok(timing) => timing,
             Err(error) => {
-                tracing::warn!(schedule_id = %schedule.schedule_id, error = %error, "skipping a schedule that no longer parses");
+                // Validated when saved; what fails now is a schedule whose
+                // last year has passed, which would repeat every pass.
+                tracing::debug!(schedule_id = %schedule.schedule_id, error = %error, "skipping a schedule that no longer fires");
                 continue;
             }
         };
