@@ -8,7 +8,9 @@ pub mod mail;
 mod notifications;
 pub mod options;
 mod payments;
+mod reminders;
 mod runner;
+pub mod scheduler;
 
 use std::time::Duration;
 
@@ -18,6 +20,7 @@ use sqlx::PgPool;
 pub use options::Options;
 use shared::jobs::{
     ChatReplyJob, DeliverEmailJob, GenerateInvoicesJob, Job, PostPaymentJob, SendNotificationJob,
+    SendReminderJob,
 };
 
 /// What every job can reach.
@@ -46,6 +49,9 @@ pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
     if options.runs(ChatReplyJob::QUEUE) {
         monitor = runner::register::<ChatReplyJob>(monitor, ctx.clone(), options);
     }
+    if options.runs(SendReminderJob::QUEUE) {
+        monitor = runner::register::<SendReminderJob>(monitor, ctx.clone(), options);
+    }
     monitor
         .should_restart(|worker, err| {
             tracing::warn!(worker = %worker.name(), error = %err, "worker stopped with an error; restarting");
@@ -61,22 +67,33 @@ pub const QUEUES: &[&str] = &[
     SendNotificationJob::QUEUE,
     DeliverEmailJob::QUEUE,
     ChatReplyJob::QUEUE,
+    SendReminderJob::QUEUE,
 ];
 
-/// Runs the workers until `shutdown` resolves, then lets in-flight jobs
-/// finish (up to the shutdown timeout).
+/// Runs the workers and the reminder scheduler until `shutdown` resolves,
+/// then lets in-flight jobs finish (up to the shutdown timeout).
 pub async fn run(
     ctx: Ctx,
     options: &Options,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    monitor(ctx, options)
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = options
+        .scheduler_every
+        .map(|every| tokio::spawn(scheduler::run(ctx.pool.clone(), every, stopped)));
+    let outcome = monitor(ctx, options)
         .run_with_signal(async move {
             shutdown.await;
+            let _ = stop.send(true);
             Ok(())
         })
         .await
-        .map_err(|err| anyhow::anyhow!("worker monitor: {err}"))
+        .map_err(|err| anyhow::anyhow!("worker monitor: {err}"));
+    // The sender is gone once the monitor stops, which stops the scheduler too.
+    if let Some(scheduler) = scheduler {
+        let _ = scheduler.await;
+    }
+    outcome
 }
 
 /// Backoff before the next attempt: 2 s, 4 s, 8 s ... at most 5 minutes.

@@ -7,14 +7,19 @@ use anyhow::{Context, bail};
 pub const HELP: &str = "worker: runs SchoolOps background jobs
 
 USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-secs N] [--shutdown-secs N]
+              [--scheduler-secs N]
 
   --queues          queues to serve, comma separated (WORKER_QUEUES; default: all)
-                    known: invoices.generate, payments.post, notifications.send, notifications.email
+                    known: invoices.generate, payments.post, notifications.send, notifications.email,
+                    reminders.send
   --concurrency     jobs in flight per queue (WORKER_CONCURRENCY; default 8)
   --batch-size      jobs fetched per poll (WORKER_BATCH_SIZE; default 10)
   --heartbeat-secs  worker heartbeat; a worker missing 3 is presumed dead and its
                     jobs go back to the queue (WORKER_HEARTBEAT_SECS; default 10)
   --shutdown-secs   on SIGTERM, how long in-flight jobs may finish (WORKER_SHUTDOWN_SECS; default 30)
+  --scheduler-secs  how often to look for due reminder ticks; 0 turns the scheduler off in this
+                    process (WORKER_SCHEDULER_SECS; default 5). Any number of processes may run it:
+                    each tick still runs once.
 
 Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
 SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM.";
@@ -29,6 +34,8 @@ pub struct Options {
     pub shutdown_timeout: Duration,
     /// How often to look for due retries and scheduled jobs (LISTEN wakes it for new ones).
     pub poll_interval: Duration,
+    /// How often the reminder scheduler looks for due ticks; None: not here.
+    pub scheduler_every: Option<Duration>,
 }
 
 impl Default for Options {
@@ -41,6 +48,7 @@ impl Default for Options {
             missed_heartbeats: 3,
             shutdown_timeout: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
+            scheduler_every: Some(Duration::from_secs(5)),
         }
     }
 }
@@ -86,6 +94,12 @@ impl Options {
                 "shutdown-secs" => {
                     options.shutdown_timeout = Duration::from_secs(number()?.min(3600))
                 }
+                "scheduler-secs" => {
+                    options.scheduler_every = match number()?.min(3600) {
+                        0 => None,
+                        secs => Some(Duration::from_secs(secs)),
+                    }
+                }
                 other => bail!("unknown option --{other}\n\n{HELP}"),
             }
             Ok(())
@@ -96,6 +110,7 @@ impl Options {
             ("batch-size", "WORKER_BATCH_SIZE"),
             ("heartbeat-secs", "WORKER_HEARTBEAT_SECS"),
             ("shutdown-secs", "WORKER_SHUTDOWN_SECS"),
+            ("scheduler-secs", "WORKER_SCHEDULER_SECS"),
         ] {
             if let Some(value) = env(var).filter(|v| !v.trim().is_empty()) {
                 set(key, value.trim())?;
@@ -139,6 +154,18 @@ mod tests {
         .unwrap();
         assert_eq!(options.concurrency, 16);
         assert!(options.runs("payments.post") && !options.runs("invoices.generate"));
+    }
+
+    #[test]
+    fn the_scheduler_runs_every_five_seconds_unless_told_otherwise() {
+        let default = Options::parse(&[], |_| None).unwrap();
+        assert_eq!(default.scheduler_every, Some(Duration::from_secs(5)));
+        let off = Options::parse(&args(&["--scheduler-secs", "0"]), |_| None).unwrap();
+        assert_eq!(off.scheduler_every, None);
+        let env = |key: &str| (key == "WORKER_SCHEDULER_SECS").then(|| "1".to_string());
+        let fast = Options::parse(&[], env).unwrap();
+        assert_eq!(fast.scheduler_every, Some(Duration::from_secs(1)));
+        assert!(Options::parse(&args(&["--queues", "reminders.send"]), |_| None).is_ok());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod notifications;
 mod operations;
 mod paged;
 mod payments;
+mod reminders;
 mod schools;
 mod students;
 
@@ -40,6 +41,7 @@ pub fn all() -> Router<AppState> {
         .merge(ledger::router())
         .merge(notifications::router())
         .merge(chats::router())
+        .merge(reminders::router())
         .merge(operations::router())
         .merge(events::router())
         .merge(health::router())

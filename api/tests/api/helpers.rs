@@ -100,6 +100,8 @@ impl TestApp {
         let options = worker::Options {
             poll_interval: std::time::Duration::from_millis(200),
             heartbeat: std::time::Duration::from_secs(2),
+            // Tests drive the reminder scheduler at chosen instants.
+            scheduler_every: None,
             ..worker::Options::default()
         };
         let ctx = worker::Ctx {

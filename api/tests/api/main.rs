@@ -24,6 +24,7 @@ mod ledger;
 mod notifications;
 mod payments;
 mod quickstart;
+mod reminders;
 mod schools;
 mod smtp;
 mod sse;

@@ -152,6 +152,18 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
         "unknown_guardian",
         "guardian id does not name a guardian of this school",
     ),
+    (
+        "reminder_schedules_class_fk",
+        ErrorKind::Rule,
+        "unknown_class",
+        "class_id does not name a class of this school",
+    ),
+    (
+        "reminder_schedules_name_key",
+        ErrorKind::Conflict,
+        "duplicate_reminder_schedule",
+        "a reminder schedule with this name already exists",
+    ),
 ];
 
 /// Invariants whose violation is our bug, never the caller's: stay 500.

@@ -14,6 +14,7 @@ pub mod notification;
 pub mod operation;
 pub mod payment;
 pub mod phone;
+pub mod reminder;
 pub mod role;
 pub mod school;
 pub mod statement;

@@ -305,7 +305,9 @@ pub struct Outgoing {
 
 pub async fn claim_email(conn: &mut PgConnection, delivery_id: Uuid) -> Result<Option<Outgoing>> {
     let outgoing = sqlx::query_as(
-        "SELECT d.id, d.address, n.subject, n.body, s.name AS school_name, d.attempts
+        // A reminder's delivery carries its own text; others use the notification's.
+        "SELECT d.id, d.address, coalesce(d.subject, n.subject) AS subject, coalesce(d.body, n.body) AS body,
+                s.name AS school_name, d.attempts
            FROM notification_deliveries d
            JOIN notifications n ON n.school_id = d.school_id AND n.id = d.notification_id
            JOIN schools s ON s.id = d.school_id

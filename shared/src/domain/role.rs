@@ -27,6 +27,8 @@ pub enum Capability {
     ManageFees,
     RecordPayments,
     SendNotifications,
+    /// Reminder schedules: when and to whom fee reminders go.
+    ManageReminders,
 }
 
 impl Role {
@@ -46,7 +48,7 @@ impl Role {
             Role::Owner | Role::Admin => true,
             Role::Bursar => matches!(
                 capability,
-                ManageEnrolment | ManageFees | RecordPayments | SendNotifications
+                ManageEnrolment | ManageFees | RecordPayments | SendNotifications | ManageReminders
             ),
             Role::Teacher | Role::Viewer => false,
         }

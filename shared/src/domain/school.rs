@@ -1,5 +1,6 @@
 //! Schools: creation with the bootstrap every new school needs (chart of
-//! accounts, CBC grade levels, term dates, a default fee structure), all in
+//! accounts, CBC grade levels, term dates, a default fee structure, a
+//! weekly fee reminder that is off until turned on), all in
 //! the transaction that creates it.
 
 use crate::sql;
@@ -75,6 +76,7 @@ pub async fn create(pool: &PgPool, user_id: Uuid, new: NewSchool) -> Result<Scho
     .execute(&mut *tx)
     .await?;
     bootstrap(&mut tx, school_id, Utc::now().year()).await?;
+    super::reminder::schedule::create_default(&mut tx).await?;
     let change = Change {
         actor: user_id,
         action: "school.create",
