@@ -18,6 +18,9 @@ pub enum Signal {
     },
     /// The listener reconnected: read the table to catch up.
     CatchUp,
+    /// The server is shutting down: end the streams, so draining does not
+    /// wait on clients that never hang up.
+    Closing,
 }
 
 #[derive(Clone)]
@@ -36,6 +39,11 @@ impl EventHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
         self.sender.subscribe()
+    }
+
+    /// Ends every open stream (at shutdown).
+    pub fn close(&self) {
+        let _ = self.sender.send(Signal::Closing);
     }
 
     pub fn subscribers(&self) -> usize {

@@ -54,8 +54,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
+    let hub = state.hub.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
         shutdown.await;
+        hub.close();
         let _ = drained_tx.send(());
     });
     tokio::select! {

@@ -173,7 +173,7 @@ async fn stream_events(
                     }
                     Ok(Signal::Event { .. }) => {}
                     Ok(Signal::CatchUp) | Err(RecvError::Lagged(_)) => catch_up = true,
-                    Err(RecvError::Closed) => return None,
+                    Ok(Signal::Closing) | Err(RecvError::Closed) => return None,
                 }
             }
         },

@@ -519,3 +519,22 @@ async fn a_live_stream_skips_nothing_when_the_hubs_listen_connection_drops() {
     );
     assert_eq!(id_kind(&received), logged);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_streams_end_when_the_server_shuts_down_so_draining_does_not_wait_on_them() {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = TestApp::spawn_until(async move {
+        let _ = stopped.await;
+    })
+    .await;
+    let (owner, school) = app
+        .owner_with_school("owner@example.com", "Imara Academy")
+        .await;
+    let mut stream = EventStream::open(app.as_member(Method::GET, "/events", &owner, school)).await;
+    stop.send(()).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(5), stream.ended()).await;
+    assert!(
+        ended.is_ok(),
+        "the stream was still open 5 s after shutdown began"
+    );
+}

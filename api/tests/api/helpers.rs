@@ -39,6 +39,13 @@ pub struct Session {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_until(std::future::pending()).await
+    }
+
+    /// Like `spawn`, with a server that shuts down when `shutdown` resolves.
+    pub async fn spawn_until(
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Self {
         shared::telemetry::init_tracing(shared::config::Environment::Development);
         let database = fresh_database().await;
         let pool = app_pool(&database).await;
@@ -54,7 +61,7 @@ impl TestApp {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(api::serve(listener, state, std::future::pending()));
+        tokio::spawn(api::serve(listener, state, shutdown));
         Self {
             base,
             client: reqwest::Client::new(),

@@ -141,6 +141,11 @@ impl EventStream {
         }
     }
 
+    /// Waits for the server to end the stream, skipping what comes first.
+    pub async fn ended(&mut self) {
+        while let Ok(Some(_)) = self.response.chunk().await {}
+    }
+
     /// Asserts that nothing more arrives for a while.
     pub async fn assert_quiet(&mut self) {
         if let Some(event) = self.next_within(QUIET).await {
