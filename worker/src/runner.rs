@@ -90,7 +90,10 @@ async fn handle<J: Perform>(
         if let Err(recording) = job.give_up(&ctx, &error).await {
             tracing::error!(parent: &span, error = %recording, "could not record the failure");
         }
-        return Err(error.into());
+        // Abort, not a plain error: apalis marks the job Killed. A plain
+        // error leaves it Failed with attempts left, fetched again at once,
+        // so a permanent failure ran (and gave up) up to MAX_ATTEMPTS times.
+        return Err(AbortError::new(error).into());
     }
     JOBS.inc(&[J::QUEUE, "retry"]);
     let wait = backoff(attempt);

@@ -171,5 +171,33 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
         sample(&metrics, r#"schoolops_queue_depth{queue="payments.post"}"#),
         Some(0.0)
     );
+
+    // Failed for good is final: the job is not fetched and run again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM apalis.jobs WHERE job_type = 'payments.post'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if status == "Killed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job ended {status}, not Killed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let metrics = metrics_until(&base, |_| true).await;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"schoolops_jobs_total{queue="payments.post",outcome="failed"}"#
+        ),
+        Some(1.0),
+        "a permanent failure ran again:\n{metrics}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
