@@ -1,4 +1,7 @@
-# Builds the api, worker and schoolops-admin binaries into one runtime image.
+# Builds the api, worker and schoolops-admin binaries into one runtime image:
+# a Rust toolchain stage, then a slim Debian with only the binaries, the
+# migrations, CA certificates and curl (for healthchecks), run as a
+# non-root user.
 #   docker build -t schoolops .
 #   docker run --rm schoolops api | worker | schoolops-admin ...
 
@@ -22,6 +25,8 @@ COPY --from=builder /out/api /out/worker /out/schoolops-admin /usr/local/bin/
 COPY --from=builder /src/migrations /app/migrations
 USER schoolops
 ENV PORT=8000 \
+    WORKER_HTTP_PORT=9000 \
     RUST_LOG=info
-EXPOSE 8000
+# 8000: the api; 9000: a worker's /healthz, /readyz and /metrics.
+EXPOSE 8000 9000
 CMD ["api"]

@@ -3,7 +3,13 @@
 //! subscribers. After a lost connection every subscriber is woken to catch
 //! up from the table, so nothing committed meanwhile is missed.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use shared::{db, events};
 use sqlx::{PgPool, postgres::PgListener};
@@ -26,13 +32,28 @@ pub enum Signal {
 #[derive(Clone)]
 pub struct EventHub {
     sender: broadcast::Sender<Signal>,
+    /// Open SSE streams; the broadcast's own receiver count also holds
+    /// requests waiting on an operation (`Prefer: wait`).
+    streams: Arc<AtomicUsize>,
+}
+
+/// Held by an open SSE stream; dropping it (the client left) counts it out.
+pub struct StreamGuard(Arc<AtomicUsize>);
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl EventHub {
     /// Starts the listener task; it runs until the process exits.
     pub fn start(pool: PgPool) -> Self {
         let (sender, _) = broadcast::channel(4096);
-        let hub = Self { sender };
+        let hub = Self {
+            sender,
+            streams: Arc::default(),
+        };
         tokio::spawn(listen(pool, hub.sender.clone()));
         hub
     }
@@ -48,6 +69,17 @@ impl EventHub {
 
     pub fn subscribers(&self) -> usize {
         self.sender.receiver_count()
+    }
+
+    /// Counts an SSE stream in until the guard is dropped.
+    pub fn stream_opened(&self) -> StreamGuard {
+        self.streams.fetch_add(1, Ordering::Relaxed);
+        StreamGuard(self.streams.clone())
+    }
+
+    /// SSE streams open now.
+    pub fn streams(&self) -> usize {
+        self.streams.load(Ordering::Relaxed)
     }
 }
 

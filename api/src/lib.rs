@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod hub;
 pub mod jwt;
+mod metrics;
 mod openapi;
 mod routes;
 mod server;

@@ -1,9 +1,9 @@
 //! The router with its middleware, and serving it with graceful shutdown.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{
-    Router,
+    Extension, Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, StatusCode},
     response::Response,
@@ -15,7 +15,12 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{AppState, error::problem, routes};
+use crate::{
+    AppState,
+    error::problem,
+    metrics::{self, HttpMetrics},
+    routes,
+};
 
 /// Bodies larger than this are refused with 413 before they are parsed.
 pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
@@ -23,6 +28,7 @@ pub const BODY_LIMIT_BYTES: usize = 256 * 1024;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let http_metrics = Arc::new(HttpMetrics::default());
     routes::all()
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "route_not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
@@ -32,6 +38,9 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_panic| -> Response {
             problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
         }))
+        // Outside the panic catcher, so a panic counts as the 500 it became.
+        .layer(axum::middleware::from_fn_with_state(http_metrics.clone(), metrics::track))
+        .layer(Extension(http_metrics))
         // Only the route template and request id are logged: no query
         // strings (they can hold names), no bodies, no tokens.
         .layer(

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod jobs;
+pub mod metrics;
 pub mod ollama;
 pub mod page;
 pub mod secret;

@@ -3,11 +3,14 @@
 //! queue, a `perform`, and a line there.
 
 pub mod chat;
+pub mod http;
 mod invoices;
 pub mod mail;
+pub mod metrics;
 mod notifications;
 pub mod options;
 mod payments;
+pub mod pruning;
 mod reminders;
 mod runner;
 pub mod scheduler;
@@ -70,8 +73,8 @@ pub const QUEUES: &[&str] = &[
     SendReminderJob::QUEUE,
 ];
 
-/// Runs the workers and the reminder scheduler until `shutdown` resolves,
-/// then lets in-flight jobs finish (up to the shutdown timeout).
+/// Runs the workers, the reminder scheduler and pruning until `shutdown`
+/// resolves, then lets in-flight jobs finish (up to the shutdown timeout).
 pub async fn run(
     ctx: Ctx,
     options: &Options,
@@ -80,7 +83,15 @@ pub async fn run(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = options
         .scheduler_every
-        .map(|every| tokio::spawn(scheduler::run(ctx.pool.clone(), every, stopped)));
+        .map(|every| tokio::spawn(scheduler::run(ctx.pool.clone(), every, stopped.clone())));
+    let pruning = options.prune_every.map(|every| {
+        tokio::spawn(pruning::run(
+            ctx.pool.clone(),
+            options.retention,
+            every,
+            stopped,
+        ))
+    });
     let outcome = monitor(ctx, options)
         .run_with_signal(async move {
             shutdown.await;
@@ -89,9 +100,9 @@ pub async fn run(
         })
         .await
         .map_err(|err| anyhow::anyhow!("worker monitor: {err}"));
-    // The sender is gone once the monitor stops, which stops the scheduler too.
-    if let Some(scheduler) = scheduler {
-        let _ = scheduler.await;
+    // The sender is gone once the monitor stops, which stops these too.
+    for task in [scheduler, pruning].into_iter().flatten() {
+        let _ = task.await;
     }
     outcome
 }

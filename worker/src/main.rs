@@ -27,6 +27,19 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
+    if let Some(port) = options.http_port {
+        let addr = std::net::SocketAddr::from(([0, 0, 0, 0], port));
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+            format!("binding {addr} for /healthz and /metrics (--http-port; 0 turns it off)")
+        })?;
+        tracing::info!(%addr, "health and metrics listening");
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            if let Err(error) = worker::http::serve(listener, pool).await {
+                tracing::error!(error = %error, "the health and metrics server stopped");
+            }
+        });
+    }
     tracing::info!(?options, mail = mailer.describe(), ollama = %ollama.base_url, model = %ollama.model, "worker starting");
     worker::run(
         Ctx {

@@ -7,11 +7,12 @@ use anyhow::{Context, bail};
 pub const HELP: &str = "worker: runs SchoolOps background jobs
 
 USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-secs N] [--shutdown-secs N]
-              [--scheduler-secs N]
+              [--scheduler-secs N] [--http-port N] [--prune-secs N] [--prune-jobs-days N]
+              [--prune-events-days N]
 
   --queues          queues to serve, comma separated (WORKER_QUEUES; default: all)
                     known: invoices.generate, payments.post, notifications.send, notifications.email,
-                    reminders.send
+                    chat.reply, reminders.send
   --concurrency     jobs in flight per queue (WORKER_CONCURRENCY; default 8)
   --batch-size      jobs fetched per poll (WORKER_BATCH_SIZE; default 10)
   --heartbeat-secs  worker heartbeat; a worker missing 3 is presumed dead and its
@@ -20,6 +21,15 @@ USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-s
   --scheduler-secs  how often to look for due reminder ticks; 0 turns the scheduler off in this
                     process (WORKER_SCHEDULER_SECS; default 5). Any number of processes may run it:
                     each tick still runs once.
+  --http-port       serve /healthz (process up), /readyz (database answers) and /metrics
+                    (Prometheus) on 0.0.0.0:N; 0 turns it off (WORKER_HTTP_PORT; default 9000).
+                    Processes sharing a host need a port each.
+  --prune-secs      how often to delete finished jobs and old events; 0 turns pruning off in this
+                    process (WORKER_PRUNE_SECS; default 3600). Any number of processes may run it:
+                    one at a time does the work.
+  --prune-jobs-days   keep finished jobs this many days; 0 keeps them (WORKER_PRUNE_JOBS_DAYS; default 7)
+  --prune-events-days keep events (the SSE history) this many days; 0 keeps them
+                    (WORKER_PRUNE_EVENTS_DAYS; default 30)
 
 Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
 SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM.";
@@ -36,6 +46,19 @@ pub struct Options {
     pub poll_interval: Duration,
     /// How often the reminder scheduler looks for due ticks; None: not here.
     pub scheduler_every: Option<Duration>,
+    /// Port of /healthz, /readyz and /metrics; None: not served. Only the
+    /// binary serves it; `run` does not.
+    pub http_port: Option<u16>,
+    /// How often to prune finished jobs and old events; None: not here.
+    pub prune_every: Option<Duration>,
+    pub retention: Retention,
+}
+
+/// How long finished work is kept; None keeps it for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub jobs_days: Option<u32>,
+    pub events_days: Option<u32>,
 }
 
 impl Default for Options {
@@ -49,6 +72,12 @@ impl Default for Options {
             shutdown_timeout: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             scheduler_every: Some(Duration::from_secs(5)),
+            http_port: Some(9000),
+            prune_every: Some(Duration::from_secs(3600)),
+            retention: Retention {
+                jobs_days: Some(7),
+                events_days: Some(30),
+            },
         }
     }
 }
@@ -100,6 +129,19 @@ impl Options {
                         secs => Some(Duration::from_secs(secs)),
                     }
                 }
+                "http-port" => {
+                    let port = u16::try_from(number()?)
+                        .with_context(|| format!("{key} must be at most 65535, got {value}"))?;
+                    options.http_port = (port != 0).then_some(port);
+                }
+                "prune-secs" => {
+                    options.prune_every = match number()?.min(7 * 86400) {
+                        0 => None,
+                        secs => Some(Duration::from_secs(secs)),
+                    }
+                }
+                "prune-jobs-days" => options.retention.jobs_days = days(number()?),
+                "prune-events-days" => options.retention.events_days = days(number()?),
                 other => bail!("unknown option --{other}\n\n{HELP}"),
             }
             Ok(())
@@ -111,6 +153,10 @@ impl Options {
             ("heartbeat-secs", "WORKER_HEARTBEAT_SECS"),
             ("shutdown-secs", "WORKER_SHUTDOWN_SECS"),
             ("scheduler-secs", "WORKER_SCHEDULER_SECS"),
+            ("http-port", "WORKER_HTTP_PORT"),
+            ("prune-secs", "WORKER_PRUNE_SECS"),
+            ("prune-jobs-days", "WORKER_PRUNE_JOBS_DAYS"),
+            ("prune-events-days", "WORKER_PRUNE_EVENTS_DAYS"),
         ] {
             if let Some(value) = env(var).filter(|v| !v.trim().is_empty()) {
                 set(key, value.trim())?;
@@ -134,6 +180,11 @@ impl Options {
         }
         Ok(options)
     }
+}
+
+/// 0 keeps for good; a hundred years is as good as for good.
+fn days(n: u64) -> Option<u32> {
+    (n != 0).then(|| n.min(36_500) as u32)
 }
 
 #[cfg(test)]
@@ -166,6 +217,46 @@ mod tests {
         let fast = Options::parse(&[], env).unwrap();
         assert_eq!(fast.scheduler_every, Some(Duration::from_secs(1)));
         assert!(Options::parse(&args(&["--queues", "reminders.send"]), |_| None).is_ok());
+    }
+
+    #[test]
+    fn http_port_and_retention_come_from_flags_or_environment_and_zero_turns_them_off() {
+        let default = Options::parse(&[], |_| None).unwrap();
+        assert_eq!(default.http_port, Some(9000));
+        assert_eq!(default.prune_every, Some(Duration::from_secs(3600)));
+        assert_eq!(
+            default.retention,
+            Retention {
+                jobs_days: Some(7),
+                events_days: Some(30)
+            }
+        );
+        let env = |key: &str| match key {
+            "WORKER_HTTP_PORT" => Some("9100".to_string()),
+            "WORKER_PRUNE_EVENTS_DAYS" => Some("0".to_string()),
+            _ => None,
+        };
+        let options =
+            Options::parse(&args(&["--prune-jobs-days", "2", "--prune-secs=0"]), env).unwrap();
+        assert_eq!(options.http_port, Some(9100));
+        assert_eq!(options.prune_every, None);
+        assert_eq!(
+            options.retention,
+            Retention {
+                jobs_days: Some(2),
+                events_days: None
+            }
+        );
+        let off = Options::parse(&args(&["--http-port", "0"]), |_| None).unwrap();
+        assert_eq!(off.http_port, None);
+        assert!(Options::parse(&args(&["--http-port", "70000"]), |_| None).is_err());
+    }
+
+    #[test]
+    fn help_names_every_queue_the_worker_knows() {
+        for queue in crate::QUEUES {
+            assert!(HELP.contains(queue), "worker --help does not list {queue}");
+        }
     }
 
     #[test]

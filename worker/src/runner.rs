@@ -9,7 +9,10 @@ use apalis_postgres::{Config, PostgresStorage};
 use shared::{Error, jobs::Job};
 use tracing::Instrument;
 
-use crate::{Ctx, Options, backoff};
+use crate::{
+    Ctx, Options, backoff,
+    metrics::{JOB_SECONDS, JOBS},
+};
 
 pub trait Perform: Job + Clone + Unpin {
     /// Does the work. Must be idempotent: a job can be delivered twice.
@@ -72,17 +75,27 @@ async fn handle<J: Perform>(
 ) -> Result<(), BoxDynError> {
     let attempt = attempt.current();
     let span = tracing::info_span!("job", queue = J::QUEUE, task_id = %task_id, attempt, school_id = %job.school_id());
+    let started = std::time::Instant::now();
     let outcome = job.perform(&ctx).instrument(span.clone()).await;
-    let Err(error) = outcome else { return Ok(()) };
+    JOB_SECONDS.observe(&[J::QUEUE], started.elapsed().as_secs_f64());
+    let Err(error) = outcome else {
+        JOBS.inc(&[J::QUEUE, "done"]);
+        return Ok(());
+    };
     // A client error (a rule the data breaks) will not heal by retrying.
     let permanent = matches!(error, Error::Client { .. });
     if permanent || attempt >= J::MAX_ATTEMPTS as usize {
+        JOBS.inc(&[J::QUEUE, "failed"]);
         tracing::error!(parent: &span, error = ?error, "job failed for good");
         if let Err(recording) = job.give_up(&ctx, &error).await {
             tracing::error!(parent: &span, error = %recording, "could not record the failure");
         }
-        return Err(error.into());
+        // Abort, not a plain error: apalis marks the job Killed. A plain
+        // error leaves it Failed with attempts left, fetched again at once,
+        // so a permanent failure ran (and gave up) up to MAX_ATTEMPTS times.
+        return Err(AbortError::new(error).into());
     }
+    JOBS.inc(&[J::QUEUE, "retry"]);
     let wait = backoff(attempt);
     tracing::warn!(parent: &span, error = %error, retry_in_secs = wait.as_secs(), "job failed; will retry");
     // apalis refetches a failed job once its run_at has passed: moving

@@ -48,6 +48,8 @@ impl WorkerProcess {
             .current_dir(dir)
             .env("DATABASE_URL", app_url(database))
             .env("WORKER_HEARTBEAT_SECS", "1")
+            // Several workers on one host: none serves a health port.
+            .env("WORKER_HTTP_PORT", "0")
             .env("WORKER_QUEUES", "invoices.generate,payments.post")
             .env("MAIL_DIR", dir.join("mail"))
             .env("ENV", "development")

@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderMap, request::Parts},
     response::sse::{Event as SseEvent, KeepAlive, Sse},
 };
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use shared::{auth::user, db, events};
 use tokio::sync::broadcast::error::RecvError;
@@ -112,6 +112,7 @@ async fn stream_events(
     let resume = resume_point(&parts.headers, params.last_event_id);
     // Subscribe before reading the backlog, so nothing falls in between.
     let receiver = state.hub.subscribe();
+    let open = state.hub.stream_opened();
     let last = match resume {
         Some(id) => id,
         None => {
@@ -178,6 +179,11 @@ async fn stream_events(
             }
         },
     );
+    // The stream owns the guard: the gauge drops when the client leaves.
+    let stream = stream.map(move |event| {
+        let _counted = &open;
+        event
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod invoices;
 mod ledger;
 mod members;
+mod metrics;
 mod notifications;
 mod operations;
 mod paged;
@@ -45,6 +46,7 @@ pub fn all() -> Router<AppState> {
         .merge(operations::router())
         .merge(events::router())
         .merge(health::router())
+        .merge(metrics::router())
         .split_for_parts();
     router.merge(docs::router(api))
 }

@@ -1,0 +1,203 @@
+//! The worker binary's health and metrics server: /healthz, /readyz, and
+//! /metrics with jobs per queue and outcome, their duration, and each
+//! queue's depth read from the database.
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use shared::{
+    db,
+    jobs::{self, PostPaymentJob, SendReminderJob},
+    testing::{app_pool, app_url, fresh_database},
+};
+use uuid::Uuid;
+
+/// The worker binary, killed and reaped when dropped.
+struct WorkerProcess(Child);
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Scrapes until `done` holds, for at most 20 s.
+async fn metrics_until(base: &str, done: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let response = reqwest::get(format!("{base}/metrics")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain; version=0.0.4")
+        );
+        let text = response.text().await.unwrap();
+        if done(&text) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never got there:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues() {
+    let database = fresh_database().await;
+    let pool = app_pool(&database).await;
+    let school = Uuid::new_v4();
+    // Two jobs on a queue this worker does not serve: they wait.
+    let mut tx = db::begin_tenant(&pool, school, None).await.unwrap();
+    for _ in 0..2 {
+        let job = SendReminderJob {
+            school_id: school,
+            run_id: Uuid::new_v4(),
+        };
+        jobs::push(&mut tx, &job).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("schoolops-http-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _worker = WorkerProcess(
+        Command::new(env!("CARGO_BIN_EXE_worker"))
+            .current_dir(&dir)
+            .env("DATABASE_URL", app_url(&database))
+            .env("WORKER_QUEUES", "payments.post")
+            .env("WORKER_HTTP_PORT", port.to_string())
+            .env("MAIL_DIR", dir.join("mail"))
+            .env("ENV", "production")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the worker binary"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
+            assert_eq!(response.status(), 200);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker never answered /healthz"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<serde_json::Value>().await.unwrap()["status"],
+        "ready"
+    );
+
+    let metrics = metrics_until(&base, |m| m.contains("schoolops_queue_depth")).await;
+    assert_eq!(
+        sample(&metrics, r#"schoolops_queue_depth{queue="reminders.send"}"#),
+        Some(2.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(&metrics, r#"schoolops_queue_depth{queue="payments.post"}"#),
+        Some(0.0)
+    );
+    assert_eq!(sample(&metrics, "schoolops_queue_read"), Some(1.0));
+    assert!(
+        sample(
+            &metrics,
+            r#"schoolops_queue_oldest_due_seconds{queue="reminders.send"}"#
+        )
+        .unwrap()
+            >= 0.0
+    );
+
+    // A payment that does not exist fails for good on its first attempt.
+    let mut tx = db::begin_tenant(&pool, school, None).await.unwrap();
+    let job = PostPaymentJob {
+        school_id: school,
+        payment_id: Uuid::new_v4(),
+        chat: None,
+    };
+    jobs::push(&mut tx, &job).await.unwrap();
+    tx.commit().await.unwrap();
+    let metrics = metrics_until(&base, |m| {
+        sample(
+            m,
+            r#"schoolops_jobs_total{queue="payments.post",outcome="failed"}"#,
+        ) == Some(1.0)
+    })
+    .await;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"schoolops_job_duration_seconds_count{queue="payments.post"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"schoolops_jobs_total{queue="payments.post",outcome="done"}"#
+        ),
+        None
+    );
+    assert_eq!(
+        sample(&metrics, r#"schoolops_queue_depth{queue="payments.post"}"#),
+        Some(0.0)
+    );
+
+    // Failed for good is final: the job is not fetched and run again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM apalis.jobs WHERE job_type = 'payments.post'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        if status == "Killed" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job ended {status}, not Killed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let metrics = metrics_until(&base, |_| true).await;
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"schoolops_jobs_total{queue="payments.post",outcome="failed"}"#
+        ),
+        Some(1.0),
+        "a permanent failure ran again:\n{metrics}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
