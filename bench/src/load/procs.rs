@@ -148,6 +148,12 @@ fn spawn(
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out);
+    // Allocator tuning, if any, reaches the processes measured.
+    for (key, value) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("MALLOC_") {
+            command.env(key, value);
+        }
+    }
     for (key, value) in env {
         command.env(key, value);
     }
