@@ -6,7 +6,8 @@
 #     schoolops-admin, runs `schoolops-admin setup --admin-url "$PG_ADMIN_URL"`
 #     (creates the roles and the database, applies the migrations) and exports
 #     the `export NAME='value'` lines it prints on stdout (DATABASE_URL,
-#     DATABASE_OWNER_URL, ...).
+#     DATABASE_OWNER_URL, ...). SCHOOLOPS_DATABASE names the database
+#     (default: schoolops-admin's, `schoolops`).
 #
 # Also sets TARGET_DIR, cargo's target directory as an absolute path.
 
@@ -28,7 +29,9 @@ prepare_database() {
   echo "database: schoolops-admin setup" >&2
   local out line
   # Captured first: inside `eval "$(...)"` a failure of the tool would go unnoticed.
-  out="$("$TARGET_DIR/debug/schoolops-admin" setup --admin-url "$PG_ADMIN_URL")" || {
+  local named=()
+  [[ -n "${SCHOOLOPS_DATABASE:-}" ]] && named=(--database "$SCHOOLOPS_DATABASE")
+  out="$("$TARGET_DIR/debug/schoolops-admin" setup --admin-url "$PG_ADMIN_URL" "${named[@]}")" || {
     echo "database: schoolops-admin setup failed" >&2
     return 1
   }
