@@ -15,6 +15,15 @@
 #   stop_private_postgres
 #     Stops the private cluster, only if ensure_postgres in this shell started it.
 #
+#   start_private_postgres DIR PORT
+#     A private cluster of this shell's own in DIR on 127.0.0.1:PORT, never
+#     the shared server: for scripts that stop and start it (scripts/faults).
+#     Exports PG_ADMIN_URL. Fails if a cluster already runs in DIR.
+#
+#   stop_started_postgres [MODE] / start_started_postgres
+#     pg_ctl stop (MODE fast by default) and start of the cluster that
+#     start_private_postgres started, keeping its data.
+#
 # Progress goes to stderr; nothing is printed on stdout.
 
 SCHOOLOPS_REPO="${SCHOOLOPS_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -227,4 +236,32 @@ stop_private_postgres() {
   fi
   export SCHOOLOPS_PG_STARTED=0
   unset _SCHOOLOPS_PG_BASE _SCHOOLOPS_PG_DATA _SCHOOLOPS_PG_BINDIR
+}
+
+start_private_postgres() {
+  local dir="$1" port="$2"
+  if [[ -f "$dir/data/postmaster.pid" ]]; then
+    _schoolops_pg_log "a cluster already runs in $dir; stop it first"
+    return 1
+  fi
+  SCHOOLOPS_PG_DIR="$dir" SCHOOLOPS_PG_PORT="$port" _schoolops_pg_private || return 1
+  if [[ "${SCHOOLOPS_PG_STARTED:-0}" != 1 ]]; then
+    _schoolops_pg_log "reused a running cluster in $dir instead of starting one"
+    return 1
+  fi
+}
+
+stop_started_postgres() {
+  local mode="${1:-fast}"
+  [[ -n "${_SCHOOLOPS_PG_DATA:-}" ]] || { _schoolops_pg_log "no cluster of this shell's own to stop"; return 1; }
+  (cd "$_SCHOOLOPS_PG_BASE" &&
+    _schoolops_pg_as_owner "$_SCHOOLOPS_PG_BINDIR/pg_ctl" stop -D "$_SCHOOLOPS_PG_DATA" -m "$mode" -w -t 60 \
+      >/dev/null 2>&1) || { _schoolops_pg_log "pg_ctl stop failed (log: $_SCHOOLOPS_PG_BASE/log)"; return 1; }
+}
+
+start_started_postgres() {
+  [[ -n "${_SCHOOLOPS_PG_DATA:-}" ]] || { _schoolops_pg_log "no cluster of this shell's own to start"; return 1; }
+  (cd "$_SCHOOLOPS_PG_BASE" &&
+    _schoolops_pg_as_owner "$_SCHOOLOPS_PG_BINDIR/pg_ctl" start -D "$_SCHOOLOPS_PG_DATA" -l "$_SCHOOLOPS_PG_BASE/log" \
+      -w -t 60 >/dev/null 2>&1) || { _schoolops_pg_log "pg_ctl start failed (log: $_SCHOOLOPS_PG_BASE/log)"; return 1; }
 }
