@@ -254,6 +254,8 @@ pub fn start_worker(
             ("MAIL_DIR", scratch.join("mail").display().to_string()),
             // No model: nothing here chats.
             ("OLLAMA_BASE_URL", "http://127.0.0.1:9".into()),
+            // Several workers may run at once: no health port each.
+            ("WORKER_HTTP_PORT", "0".into()),
         ],
         scratch,
     )?;
