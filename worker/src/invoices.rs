@@ -19,7 +19,9 @@ use crate::{Ctx, runner::Perform};
 
 /// Students per transaction: big enough for set-based speed, small enough
 /// for progress and for short locks on the school's invoice counter.
-const BATCH: usize = 1000;
+/// Measured with scripts/bench on 10,000 students: batches of 1,000 took
+/// 2.17 s, of 2,500 1.54 s (each batch plans and checks credit afresh).
+const BATCH: usize = 2500;
 
 #[derive(Serialize)]
 struct InvoicesGenerated<'a> {

@@ -412,7 +412,7 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
         assert!(
             !operation.is_finished(),
             "the generation of {STUDENTS} finished before it could be interrupted \
-             (worker/src/invoices.rs commits 1,000 students per batch; not configurable): \
+             (worker/src/invoices.rs commits 2,500 students per batch; not configurable): \
              {operation:?}"
         );
         if operation.progress.done > 0 {
