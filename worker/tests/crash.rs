@@ -3,12 +3,14 @@
 //! generation, and jobs delivered more than once. Afterwards the invoices
 //! and the journal must be exactly as if each job had run once.
 
+mod common;
+
 use std::{
     collections::HashMap,
-    path::PathBuf,
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use common::{Scratch, WorkerProcess};
 
 use shared::{
     auth::user,
@@ -22,91 +24,16 @@ use shared::{
         school::{self, NewSchool},
     },
     jobs::{self, GenerateInvoicesJob, PostPaymentJob},
-    testing::{app_pool, app_url, fresh_database},
+    testing::{app_pool, fresh_database},
 };
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// The queues these tests exercise.
+const QUEUES: &[(&str, &str)] = &[("WORKER_QUEUES", "invoices.generate,payments.post")];
+
 /// The default fee structure every new school gets: shillings per student.
 const DEFAULT_SHILLINGS: u64 = 18_500;
-
-/// A worker binary running as a child process; killed (SIGKILL) and reaped
-/// when dropped, so no test path leaves one behind.
-struct WorkerProcess {
-    child: Child,
-    log: PathBuf,
-}
-
-impl WorkerProcess {
-    /// Starts `worker` on `database` with a 1 s heartbeat, so the jobs of
-    /// a dead worker go back to the queue after 3 s.
-    fn start(database: &str, dir: &std::path::Path, name: &str) -> Self {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_worker"))
-            // No .env from the working tree: the environment is all here.
-            .current_dir(dir)
-            .env("DATABASE_URL", app_url(database))
-            .env("WORKER_HEARTBEAT_SECS", "1")
-            // Several workers on one host: none serves a health port.
-            .env("WORKER_HTTP_PORT", "0")
-            .env("WORKER_QUEUES", "invoices.generate,payments.post")
-            .env("MAIL_DIR", dir.join("mail"))
-            .env("ENV", "development")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("start the worker binary");
-        Self { child, log }
-    }
-
-    /// Panics with the worker's log if it has exited on its own.
-    fn assert_alive(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
-            panic!(
-                "the worker exited on its own ({status}); its log:\n{}",
-                self.log_text()
-            );
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no drain, no cleanup, no chance to release its jobs.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A scratch directory for worker logs and mail, removed at the end
-/// (failures print the worker's log in their message).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("schoolops-crash-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 struct School {
     pool: PgPool,
@@ -404,7 +331,7 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
 
     // Let the first worker get part of the way: some batches committed,
     // the operation still running.
-    let mut first = WorkerProcess::start(&school.database, &scratch.0, "first");
+    let mut first = WorkerProcess::start(&school.database, &scratch.0, "first", QUEUES);
     let deadline = Instant::now() + Duration::from_secs(60);
     let interrupted_at = loop {
         first.assert_alive();
@@ -448,7 +375,7 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
 
     // A new worker process finds the orphaned job once the dead worker's
     // heartbeat is 3 s old, and finishes it.
-    let mut second = WorkerProcess::start(&school.database, &scratch.0, "second");
+    let mut second = WorkerProcess::start(&school.database, &scratch.0, "second", QUEUES);
     let done = school
         .finished(job.operation_id, Duration::from_secs(120), &mut second)
         .await;
@@ -481,7 +408,7 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
             .await
             .unwrap();
     assert!(
-        lock_by.contains(&format!("-{}-", second.child.id())),
+        lock_by.contains(&format!("-{}-", second.pid())),
         "the second worker finished the job: {lock_by}"
     );
 }
@@ -492,7 +419,7 @@ async fn a_generation_job_delivered_again_after_it_succeeded_changes_nothing() {
     let scratch = Scratch::new();
     let school = school_with_students(STUDENTS as i32).await;
     let job = school.queue_generation(1, 2025).await;
-    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker");
+    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker", QUEUES);
     let first = school
         .finished(job.operation_id, Duration::from_secs(60), &mut worker)
         .await;
@@ -570,7 +497,7 @@ async fn generation_delivered_twice_at_once(
     .execute(&mut *counter)
     .await
     .unwrap();
-    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker");
+    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker", QUEUES);
     release_once_blocked(&school, counter, 2, &mut worker).await;
     school
         .queue_drained(Duration::from_secs(60), &mut worker)
@@ -622,7 +549,7 @@ async fn a_payment_posting_delivered_twice_posts_once() {
     let scratch = Scratch::new();
     let school = school_with_students(STUDENTS as i32).await;
     let generation = school.queue_generation(1, 2025).await;
-    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker");
+    let mut worker = WorkerProcess::start(&school.database, &scratch.0, "worker", QUEUES);
     school
         .finished(
             generation.operation_id,

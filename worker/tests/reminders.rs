@@ -2,12 +2,14 @@
 //! seconds: each tick gives exactly one run, each run one message per
 //! guardian whose students owe, and none to the family that has paid.
 
+mod common;
+
 use std::{
     collections::{BTreeSet, HashMap},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use common::{Scratch, WorkerProcess};
 
 use chrono::{DateTime, Utc};
 use shared::{
@@ -23,7 +25,7 @@ use shared::{
         school::{self, NewSchool},
     },
     jobs::{self, GenerateInvoicesJob, PostPaymentJob},
-    testing::{app_pool, app_url, fresh_database},
+    testing::{app_pool, fresh_database},
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -32,61 +34,6 @@ use uuid::Uuid;
 const EVERY: i64 = 4;
 /// Runs to wait for before the schedule is turned off.
 const RUNS: usize = 4;
-
-/// A worker binary as a child process, killed and reaped when dropped.
-struct WorkerProcess {
-    child: Child,
-    log: PathBuf,
-}
-
-impl WorkerProcess {
-    fn start(database: &str, dir: &Path, name: &str) -> Self {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_worker"))
-            .current_dir(dir)
-            .env("DATABASE_URL", app_url(database))
-            .env("WORKER_HEARTBEAT_SECS", "1")
-            // Several workers on one host: none serves a health port.
-            .env("WORKER_HTTP_PORT", "0")
-            .env("WORKER_SCHEDULER_SECS", "1")
-            .env("MAIL_DIR", dir.join("mail"))
-            .env("ENV", "development")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("start the worker binary");
-        Self { child, log }
-    }
-
-    fn assert_alive(&mut self) {
-        if let Some(status) = self.child.try_wait().unwrap() {
-            panic!("a worker exited ({status}); its log:\n{}", self.log_text());
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 struct School {
     pool: PgPool,
@@ -281,14 +228,18 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_send_one_reminder_per_owing_guardian_per_tick() {
-    let scratch = Scratch(
-        std::env::temp_dir().join(format!("schoolops-reminders-{}", Uuid::new_v4().simple())),
-    );
-    std::fs::create_dir_all(&scratch.0).unwrap();
+    let scratch = Scratch::new();
     let (school, students) = school_with_families().await;
     let mut workers: Vec<WorkerProcess> = ["one", "two", "three"]
         .iter()
-        .map(|name| WorkerProcess::start(&school.database, &scratch.0, name))
+        .map(|name| {
+            WorkerProcess::start(
+                &school.database,
+                &scratch.0,
+                name,
+                &[("WORKER_SCHEDULER_SECS", "1")],
+            )
+        })
         .collect();
     wait_for(
         &school,
