@@ -22,7 +22,6 @@
 
 use std::{
     process::ExitCode,
-    str::FromStr,
     time::{Duration, Instant},
 };
 
@@ -30,7 +29,6 @@ use anyhow::{Context, bail, ensure};
 use bench::{app_pool, drop_database, fresh_database_within, median};
 use futures_util::{StreamExt, stream};
 use reqwest::{Client, Method, RequestBuilder, StatusCode};
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::{ConnectOptions, Connection, Executor, PgPool, Postgres, Transaction};
 use uuid::Uuid;
@@ -781,39 +779,7 @@ impl Bench {
         let trial_started = Instant::now();
         let trial = self.trial_balance(school).await?;
         let trial_time = trial_started.elapsed();
-        ensure!(
-            trial["balanced"] == json!(true),
-            "the trial balance does not balance: {}",
-            trial["total_debit"]
-        );
-        let balance_of = |code: &str| -> anyhow::Result<Decimal> {
-            let account = trial["accounts"]
-                .as_array()
-                .and_then(|a| a.iter().find(|a| a["code"] == code))
-                .with_context(|| format!("no account {code} in the trial balance"))?;
-            let text = account["balance"]
-                .as_str()
-                .with_context(|| format!("account {code} has no balance"))?;
-            Ok(Decimal::from_str(text)?)
-        };
-        let receivable = balance_of("1100")?;
-        let cash = balance_of("1000")?;
-        let mut tx = self.tenant_tx(school).await?;
-        let (open, paid): (Decimal, Decimal) = sqlx::query_as(
-            "SELECT (SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
-                    (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        ensure!(
-            receivable == open,
-            "1100 Receivable is {receivable} but the open invoice balances sum to {open}"
-        );
-        ensure!(
-            cash == paid,
-            "1000 Cash is {cash} but the posted payments sum to {paid}"
-        );
+        let (receivable, cash) = bench::check_books(&trial, &self.probe, school).await?;
         println!(
             "  ledger: trial balance balanced (GET in {:.1} ms); 1100 = {receivable} = open invoice balances; 1000 = {cash} = payments",
             trial_time.as_secs_f64() * 1000.0
