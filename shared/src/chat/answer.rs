@@ -10,8 +10,13 @@ use super::{
     preview::{plural, student_name},
 };
 use crate::{
-    domain::{calendar, money::Money, student},
+    domain::{
+        calendar,
+        money::Money,
+        student::{self, BALANCE_SQL},
+    },
     error::{Error, Result},
+    sql,
 };
 
 /// The answer's text and its figures (the action's `result`).
@@ -63,16 +68,12 @@ async fn class_balance(conn: &mut PgConnection, class_id: Uuid) -> Result<(Strin
         .bind(class_id)
         .fetch_one(&mut *conn)
         .await?;
-    let (students, owing, owed): (i64, i64, rust_decimal::Decimal) = sqlx::query_as(
+    let (students, owing, owed): (i64, i64, rust_decimal::Decimal) = sqlx::query_as(sql!(
         "SELECT count(*), count(*) FILTER (WHERE b.balance > 0),
                 coalesce(sum(b.balance) FILTER (WHERE b.balance > 0), 0)
-           FROM students s
-          CROSS JOIN LATERAL (
-              SELECT coalesce(sum(l.debit - l.credit), 0) AS balance FROM journal_lines l
-                JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-               WHERE l.student_id = s.id AND a.code IN ('1100', '2000')) b
-          WHERE s.class_id = $1 AND s.status = 'ACTIVE'",
-    )
+           FROM (SELECT {BALANCE_SQL} AS balance FROM students s
+                  WHERE s.class_id = $1 AND s.status = 'ACTIVE') b"
+    ))
     .bind(class_id)
     .fetch_one(conn)
     .await?;

@@ -12,9 +12,10 @@ use crate::{
         money::Money,
         notification::Channel,
         payment::NewPayment,
-        student,
+        student::{self, BALANCE_SQL},
     },
     error::Result,
+    sql,
 };
 
 /// The preview of a write: its text and figures, or why it cannot be done
@@ -145,14 +146,12 @@ async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Resul
 async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<Previewed> {
     // The audience fan-out uses: guardians of ACTIVE students who owe.
     let (guardians, without_email, students, owed): (i64, i64, i64, rust_decimal::Decimal) =
-        sqlx::query_as(
+        sqlx::query_as(sql!(
             "WITH owing AS (
-                 SELECT s.id, b.balance FROM students s
-                  CROSS JOIN LATERAL (
-                      SELECT coalesce(sum(l.debit - l.credit), 0) AS balance FROM journal_lines l
-                        JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-                       WHERE l.student_id = s.id AND a.code IN ('1100', '2000')) b
-                  WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1) AND b.balance > 0),
+                 SELECT * FROM (
+                     SELECT s.id, {BALANCE_SQL} AS balance FROM students s
+                      WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1)) b
+                  WHERE b.balance > 0),
              guardians_of AS (
                  SELECT DISTINCT g.id, g.email FROM guardians g
                    JOIN student_guardians sg ON sg.school_id = g.school_id AND sg.guardian_id = g.id
@@ -160,8 +159,8 @@ async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<P
              SELECT (SELECT count(*) FROM guardians_of),
                     (SELECT count(*) FROM guardians_of WHERE email IS NULL),
                     (SELECT count(*) FROM owing),
-                    (SELECT coalesce(sum(balance), 0) FROM owing)",
-        )
+                    (SELECT coalesce(sum(balance), 0) FROM owing)"
+        ))
         .bind(notify.class_id)
         .fetch_one(&mut *conn)
         .await?;

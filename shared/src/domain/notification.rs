@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::text;
+use super::{student::BALANCE_SQL, text};
 use crate::{
     audit::{self, Change},
     error::{Error, Result},
@@ -243,15 +243,13 @@ pub async fn fan_out(conn: &mut PgConnection, notification_id: Uuid) -> Result<F
             .await?
             .ok_or_else(|| Error::not_found("notification"))?;
     let audience: Audience = serde_json::from_value(audience).map_err(anyhow::Error::from)?;
-    sqlx::query(
+    sqlx::query(sql!(
         "WITH students_in AS (
              SELECT s.id FROM students s
               WHERE s.status = 'ACTIVE'
                 AND ($2::uuid IS NULL OR s.class_id = $2)
                 AND ($3::uuid[] IS NULL OR s.id = ANY($3))
-                AND (NOT $5 OR (SELECT coalesce(sum(l.debit - l.credit), 0) FROM journal_lines l
-                                  JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-                                 WHERE l.student_id = s.id AND a.code IN ('1100', '2000')) > 0)),
+                AND (NOT $5 OR {BALANCE_SQL} > 0)),
          recipients AS (
              SELECT DISTINCT g.id, g.email FROM guardians g
                JOIN student_guardians sg ON sg.school_id = g.school_id AND sg.guardian_id = g.id
@@ -263,8 +261,8 @@ pub async fn fan_out(conn: &mut PgConnection, notification_id: Uuid) -> Result<F
                 CASE WHEN $6 = 'EMAIL' AND r.email IS NULL THEN 'the guardian has no email address' END,
                 CASE WHEN $6 = 'IN_APP' THEN now() END
            FROM recipients r
-         ON CONFLICT ON CONSTRAINT notification_deliveries_recipient_key DO NOTHING",
-    )
+         ON CONFLICT ON CONSTRAINT notification_deliveries_recipient_key DO NOTHING"
+    ))
     .bind(notification_id)
     .bind(audience.class_id)
     .bind(audience.student_ids.as_deref())

@@ -253,18 +253,22 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<StudentDetail> {
     })
 }
 
-/// Receivable (1100) less credit held (2000) for the student, from the ledger.
+/// What the student `s` (a row of `students` in the surrounding SQL) owes,
+/// from the ledger: receivable (1100) less credit held (2000). Debits raise
+/// what is owed on 1100; credit held on 2000 lowers it. The one definition
+/// of a balance, for this crate's SQL (`sql!`).
+pub const BALANCE_SQL: &str = "(SELECT coalesce(sum(l.debit - l.credit), 0)::numeric(14,2)
+      FROM journal_lines l JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+     WHERE l.school_id = s.school_id AND l.student_id = s.id AND a.code IN ('1100', '2000'))";
+
+/// The student's balance (`BALANCE_SQL`); zero for no such student.
 pub async fn balance(conn: &mut PgConnection, student_id: Uuid) -> Result<Money> {
-    let balance: rust_decimal::Decimal = sqlx::query_scalar(
-        // Debits raise what is owed on 1100; credit held on 2000 lowers it.
-        "SELECT coalesce(sum(l.debit - l.credit), 0)::numeric(14,2)
-           FROM journal_lines l JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-          WHERE l.student_id = $1 AND a.code IN ('1100', '2000')",
-    )
-    .bind(student_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(Money::from_decimal(balance))
+    let balance: Option<rust_decimal::Decimal> =
+        sqlx::query_scalar(sql!("SELECT {BALANCE_SQL} FROM students s WHERE s.id = $1"))
+            .bind(student_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(Money::from_decimal(balance.unwrap_or_default()))
 }
 
 pub async fn list(

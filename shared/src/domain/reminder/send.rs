@@ -15,8 +15,9 @@ use super::{
     schedule::ChannelRule,
 };
 use crate::{
-    domain::{money::Money, notification::Audience},
+    domain::{money::Money, notification::Audience, student::BALANCE_SQL},
     error::Result,
+    sql,
 };
 
 /// What a run did; the email deliveries are left to send.
@@ -241,25 +242,23 @@ async fn owing_guardians(
     class_id: Option<Uuid>,
     min_balance: Money,
 ) -> Result<Vec<Recipient>> {
-    let rows: Vec<OwingRow> = sqlx::query_as(
+    let rows: Vec<OwingRow> = sqlx::query_as(sql!(
         "WITH owing AS (
              SELECT s.school_id, s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no,
-                    (SELECT coalesce(sum(l.debit - l.credit), 0) FROM journal_lines l
-                       JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-                      WHERE l.school_id = s.school_id AND l.student_id = s.id AND a.code IN ('1100', '2000'))::numeric(14,2) AS balance
+                    {BALANCE_SQL} AS balance
                FROM students s
               WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1))
          SELECT g.id AS guardian_id, g.first_name AS guardian_first_name, g.email,
                 o.name AS student_name, o.admission_no, o.balance,
                 coalesce((SELECT array_agg(i.id ORDER BY i.id) FROM invoices i
                            WHERE i.school_id = o.school_id AND i.student_id = o.id AND i.status IN ('UNPAID', 'PARTIAL')),
-                         '{}') AS invoice_ids
+                         '{{}}') AS invoice_ids
            FROM owing o
            JOIN student_guardians sg ON sg.school_id = o.school_id AND sg.student_id = o.id
            JOIN guardians g ON g.school_id = sg.school_id AND g.id = sg.guardian_id
           WHERE o.balance > 0 AND o.balance >= $2
-          ORDER BY g.id, o.name, o.admission_no",
-    )
+          ORDER BY g.id, o.name, o.admission_no"
+    ))
     .bind(class_id)
     .bind(min_balance)
     .fetch_all(conn)
