@@ -138,13 +138,11 @@ impl Perform for ChatReplyJob {
     async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let user_id = session::owner(&mut tx, self.session_id).await?;
-        let failed: Option<ChatMessage> = sqlx::query_as(
-            "UPDATE chat_messages SET status = 'failed', error = 'something went wrong while answering; retry the message', completed_at = now()
-              WHERE id = $1 AND status IN ('pending', 'streaming')
-              RETURNING id, session_id, role, content, status, action, error, reply_to, created_at, completed_at",
+        let failed = session::fail_unfinished(
+            &mut tx,
+            self.message_id,
+            "something went wrong while answering; retry the message",
         )
-        .bind(self.message_id)
-        .fetch_optional(&mut *tx)
         .await?;
         if let Some(message) = failed {
             followup::announce(&mut tx, &message, user_id).await?;

@@ -26,6 +26,18 @@ pub enum ActionStatus {
     Failed,
 }
 
+impl ActionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionStatus::Proposed => "proposed",
+            ActionStatus::Confirmed => "confirmed",
+            ActionStatus::Cancelled => "cancelled",
+            ActionStatus::Done => "done",
+            ActionStatus::Failed => "failed",
+        }
+    }
+}
+
 /// `{intent, args, status, preview?, result?}` on an assistant message.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Action {

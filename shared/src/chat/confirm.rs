@@ -26,10 +26,7 @@ pub fn open_action(proposal: &ChatMessage) -> Result<Action> {
             "action_not_proposed",
             format!(
                 "that action is {} and can no longer be confirmed or cancelled",
-                serde_json::to_value(action.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
+                action.status.as_str()
             ),
         )),
         None => Err(Error::conflict(

@@ -36,7 +36,7 @@ pub async fn report(
     result: Value,
     line: &str,
 ) -> Result<()> {
-    let status = serde_json::to_value(status).unwrap_or(json!("done"));
+    let status = json!(status.as_str());
     let message: Option<ChatMessage> = sqlx::query_as(sql!(
         "UPDATE chat_messages
             SET action = jsonb_set(jsonb_set(action, '{{status}}', $2), '{{result}}', coalesce(action->'result', '{{}}') || $3),

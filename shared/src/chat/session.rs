@@ -328,6 +328,24 @@ pub async fn fail(
     Ok(message)
 }
 
+/// Fails a message still pending or streaming (a job that gave up); None
+/// when it had already finished.
+pub async fn fail_unfinished(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+) -> Result<Option<ChatMessage>> {
+    let message = sqlx::query_as(sql!(
+        "UPDATE chat_messages SET status = 'failed', error = $2, completed_at = now()
+          WHERE id = $1 AND status IN ('pending', 'streaming') RETURNING {MESSAGE_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(error)
+    .fetch_optional(conn)
+    .await?;
+    Ok(message)
+}
+
 /// Sets a message's action (a proposal confirmed or cancelled, a queued
 /// action done).
 pub async fn set_action(conn: &mut PgConnection, id: Uuid, action: &Action) -> Result<ChatMessage> {
