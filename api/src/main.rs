@@ -2,13 +2,33 @@
 
 use anyhow::Context;
 use api::{AppState, jwt::Keys};
+use clap::Parser;
 use shared::{
     config::{self, ApiConfig, Config},
     db, shutdown, telemetry,
 };
 
+/// What `api --help` says after the usage: the api takes no flags, only
+/// the environment (and a .env file in the working directory).
+const ENVIRONMENT: &str =
+    "Configured by the environment (a .env file in the working directory counts):
+  DATABASE_URL               the runtime role schoolops_app (required)
+  DATABASE_MAX_CONNECTIONS   pool size (default 10)
+  JWT_SECRET                 at least 32 bytes (required)
+  JWT_EXPIRES_MINUTES        access token lifetime (default 60)
+  REFRESH_EXPIRES_DAYS       refresh token lifetime (default 7)
+  HOST, PORT                 where to listen (default 0.0.0.0:8000)
+  ENV                        development or production (JSON logs)
+  RUST_LOG                   log filter";
+
+/// api: the SchoolOps HTTP api; serves until SIGTERM or Ctrl-C
+#[derive(Parser)]
+#[command(name = "api", after_help = ENVIRONMENT)]
+struct Args {}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    Args::parse();
     config::load_dotenv();
     let config = Config::from_lookup(config::env_lookup)?;
     let api_config = ApiConfig::from_lookup(config::env_lookup)?;
