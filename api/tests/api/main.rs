@@ -8,6 +8,7 @@ mod adversarial_roles;
 mod adversarial_tenancy;
 mod adversarial_tokens;
 mod auth;
+mod bodies;
 mod catalogue;
 mod chat;
 mod chat_model;
