@@ -21,6 +21,8 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+// Named apart in the OpenAPI document: two schemas called Status collide.
+#[schema(as = StudentStatus)]
 pub enum Status {
     Active,
     Suspended,
@@ -145,10 +147,13 @@ pub struct StudentDetail {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StudentFilter {
     pub class_id: Option<Uuid>,
     pub status: Option<Status>,
-    /// Matches admission number or name.
+    /// Matches admission number or name. Text without NUL characters,
+    /// which PostgreSQL cannot hold (400 `invalid_value`).
+    #[param(pattern = "^[^\\x00]*$")]
     pub q: Option<String>,
 }
 

@@ -42,6 +42,8 @@ pub struct InvoiceLine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+// Named apart in the OpenAPI document: two schemas called Status collide.
+#[schema(as = InvoiceStatus)]
 pub enum Status {
     Unpaid,
     Partial,
@@ -61,10 +63,14 @@ impl Status {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InvoiceFilter {
     pub student_id: Option<Uuid>,
     pub class_id: Option<Uuid>,
+    #[param(inline)]
     pub status: Option<Status>,
+    /// Any whole number a term can be stored as; only 1 to 3 find invoices.
+    #[param(minimum = -32768, maximum = 32767)]
     pub term: Option<i16>,
     pub year: Option<i32>,
 }
