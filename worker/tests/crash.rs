@@ -14,6 +14,7 @@ use common::{Scratch, WorkerProcess};
 
 use shared::{
     auth::user,
+    commands::queue,
     db,
     domain::{
         class::{self, NewClass},
@@ -23,7 +24,7 @@ use shared::{
         payment::{self, Method, NewPayment},
         school::{self, NewSchool},
     },
-    jobs::{self, GenerateInvoicesJob, PostPaymentJob},
+    jobs::{GenerateInvoicesJob, PostPaymentJob},
     testing::{app_pool, fresh_database},
 };
 use sqlx::PgPool;
@@ -126,7 +127,7 @@ impl School {
             request,
             chat: None,
         };
-        jobs::push(&mut tx, &job).await.unwrap();
+        queue::push(&mut tx, &job).await.unwrap();
         tx.commit().await.unwrap();
         job
     }
@@ -136,7 +137,7 @@ impl School {
         let mut tx = db::begin_tenant(&self.pool, self.school_id, Some(self.user_id))
             .await
             .unwrap();
-        jobs::push(&mut tx, job).await.unwrap();
+        queue::push(&mut tx, job).await.unwrap();
         tx.commit().await.unwrap();
     }
 
@@ -599,7 +600,7 @@ async fn a_payment_posting_delivered_twice_posts_once() {
         payment_id: recorded.id,
         chat: None,
     };
-    jobs::push_all(&mut tx, &[job.clone(), job.clone()])
+    queue::push_all(&mut tx, &[job.clone(), job.clone()])
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use crate::{
     domain::money::Money,
     error::{Error, Result},
-    jobs::{self, SendReminderJob},
     page::{Page, PageRequest},
     sql,
 };
@@ -45,15 +44,15 @@ pub async fn timings(pool: &PgPool) -> Result<Vec<ScheduleTiming>> {
     Ok(timings)
 }
 
-/// Queues the run for (schedule, tick) in the school of `conn` unless one
-/// exists; true when this call queued it. The run's unique key decides
-/// between workers racing for the same tick; the job's idempotency key
-/// guards the queue as well.
-pub async fn enqueue(
+/// Writes the run for (schedule, tick) in the school of `conn` unless one
+/// exists, and moves the schedule's last tick on; the new run's id, or
+/// None when another worker's scheduler got there first (the run's unique
+/// key decides). `commands::reminders` queues its job.
+pub async fn insert(
     conn: &mut PgConnection,
     schedule_id: Uuid,
     tick: DateTime<Utc>,
-) -> Result<bool> {
+) -> Result<Option<Uuid>> {
     let run_id: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO reminder_runs (school_id, id, schedule_id, tick) VALUES (app_school_id(), $1, $2, $3)
          ON CONFLICT ON CONSTRAINT reminder_runs_tick_key DO NOTHING RETURNING id",
@@ -68,15 +67,7 @@ pub async fn enqueue(
         .bind(tick)
         .execute(&mut *conn)
         .await?;
-    let Some(run_id) = run_id else {
-        return Ok(false);
-    };
-    let school_id: Uuid = sqlx::query_scalar("SELECT app_school_id()")
-        .fetch_one(&mut *conn)
-        .await?;
-    let key = format!("reminders:{school_id}:{schedule_id}:{}", tick.timestamp());
-    let job = SendReminderJob { school_id, run_id };
-    jobs::push_unique(conn, &job, &key).await
+    Ok(run_id)
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
