@@ -357,7 +357,8 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
 
     let after_kill = school.operation(job.operation_id).await;
     assert_eq!(
-        after_kill.status, "running",
+        after_kill.status,
+        operation::Status::Running,
         "killed mid-run: {after_kill:?}"
     );
     let mut tx = school.tenant().await;
@@ -380,7 +381,12 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
     let done = school
         .finished(job.operation_id, Duration::from_secs(120), &mut second)
         .await;
-    assert_eq!(done.status, "succeeded", "{done:?}\n{}", second.log_text());
+    assert_eq!(
+        done.status,
+        operation::Status::Succeeded,
+        "{done:?}\n{}",
+        second.log_text()
+    );
     assert_eq!(done.progress.done, STUDENTS as i32);
     let result = done.result.clone().unwrap();
     assert_eq!(
@@ -424,7 +430,7 @@ async fn a_generation_job_delivered_again_after_it_succeeded_changes_nothing() {
     let first = school
         .finished(job.operation_id, Duration::from_secs(60), &mut worker)
         .await;
-    assert_eq!(first.status, "succeeded");
+    assert_eq!(first.status, operation::Status::Succeeded);
     school
         .queue_drained(Duration::from_secs(30), &mut worker)
         .await;
@@ -520,7 +526,7 @@ async fn a_generation_job_delivered_twice_at_once_issues_each_invoice_once() {
     );
     assert_eq!(books.receivable, total_of(STUDENTS));
     let operation = school.operation(job.operation_id).await;
-    assert_eq!(operation.status, "succeeded");
+    assert_eq!(operation.status, operation::Status::Succeeded);
     assert_eq!(operation.progress.done, STUDENTS as i32);
 }
 

@@ -44,7 +44,7 @@ pub struct MySchool {
 struct MySchoolRow {
     #[sqlx(flatten)]
     school: School,
-    role: String,
+    role: Role,
 }
 
 const SCHOOL_COLUMNS: &str = "s.id, s.name, s.address, s.contact, s.timezone, s.created_at";
@@ -98,14 +98,13 @@ pub async fn list_mine(pool: &PgPool, user_id: Uuid) -> Result<Vec<MySchool>> {
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(MySchool {
-                school: row.school,
-                role: row.role.parse()?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| MySchool {
+            school: row.school,
+            role: row.role,
         })
-        .collect()
+        .collect())
 }
 
 /// The school of the current tenant transaction.

@@ -12,6 +12,7 @@ use super::{
     guardian::{self, NewGuardian},
     money::Money,
     text,
+    text_enum::text_enum,
 };
 use crate::{
     audit::{self, Change},
@@ -21,6 +22,9 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = StudentStatus)]
 pub enum Status {
     Active,
     Suspended,
@@ -29,35 +33,19 @@ pub enum Status {
     Withdrawn,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "ACTIVE",
-            Status::Suspended => "SUSPENDED",
-            Status::Transferred => "TRANSFERRED",
-            Status::Graduated => "GRADUATED",
-            Status::Withdrawn => "WITHDRAWN",
-        }
-    }
-}
+text_enum!(Status);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Gender {
     Male,
     Female,
     Other,
 }
 
-impl Gender {
-    fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "MALE",
-            Gender::Female => "FEMALE",
-            Gender::Other => "OTHER",
-        }
-    }
-}
+text_enum!(Gender);
 
 /// The school's own key for a learner, what parents type as the M-Pesa
 /// account number: letters, digits and / - . _, stored upper-case.
@@ -113,10 +101,10 @@ pub struct Student {
     pub admission_no: String,
     pub first_name: String,
     pub last_name: String,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub date_of_birth: Option<NaiveDate>,
     pub class_id: Option<Uuid>,
-    pub status: String,
+    pub status: Status,
     pub upi_no: Option<String>,
     pub knec_no: Option<String>,
     pub birth_cert_no: Option<String>,
@@ -197,7 +185,7 @@ pub async fn create(
     .bind(&admission_no)
     .bind(&first_name)
     .bind(&last_name)
-    .bind(new.gender.map(Gender::as_str))
+    .bind(new.gender)
     .bind(new.date_of_birth)
     .bind(new.class_id)
     .bind(optional_id("upi_no", new.upi_no.as_deref())?)
@@ -298,7 +286,7 @@ pub async fn list(
     ))
     .bind(page.after)
     .bind(filter.class_id)
-    .bind(filter.status.map(Status::as_str))
+    .bind(filter.status)
     .bind(q)
     .bind(page.fetch())
     .fetch_all(conn)
@@ -327,7 +315,7 @@ pub async fn update(
     .bind(id)
     .bind(changes.class_id.is_some())
     .bind(changes.class_id.flatten())
-    .bind(changes.status.map(Status::as_str))
+    .bind(changes.status)
     .execute(&mut *conn)
     .await?;
     let detail = get(conn, id).await?;

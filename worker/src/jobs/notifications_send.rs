@@ -16,7 +16,8 @@ impl Perform for SendNotificationJob {
         // Locked for the whole fan-out: an overlapping second delivery waits,
         // then sees the operation succeeded and does nothing.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::lock(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         operation::start(&mut tx, self.operation_id, None).await?;

@@ -18,7 +18,7 @@ impl Perform for SendReminderJob {
         tracing::info!(
             run_id = %self.run_id,
             recipients = sent.recipients,
-            status = sent.status,
+            status = %sent.status,
             "reminder run done"
         );
         Ok(())

@@ -7,7 +7,11 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    domain::money::Money,
+    domain::{
+        money::Money,
+        notification::{Channel, DeliveryStatus},
+        text_enum::text_enum,
+    },
     error::{Error, Result},
     page::{Page, PageRequest},
     sql,
@@ -70,6 +74,22 @@ pub async fn insert(
     Ok(run_id)
 }
 
+/// Where a run is: queued, then succeeded, skipped (the schedule was off
+/// by then) or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[schema(as = ReminderRunStatus)]
+pub enum Status {
+    Queued,
+    Succeeded,
+    Skipped,
+    Failed,
+}
+
+text_enum!(Status);
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Run {
     pub id: Uuid,
@@ -77,8 +97,7 @@ pub struct Run {
     pub schedule_name: String,
     /// The schedule's tick this run is for.
     pub tick: DateTime<Utc>,
-    /// queued, succeeded, skipped (the schedule was off by then) or failed.
-    pub status: String,
+    pub status: Status,
     pub error: Option<String>,
     /// Guardians reminded.
     pub recipients: i64,
@@ -95,10 +114,9 @@ pub struct Run {
 pub struct RunDelivery {
     pub guardian_id: Uuid,
     pub delivery_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub address: Option<String>,
-    /// QUEUED, SENT or FAILED.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub error: Option<String>,
     /// 1 for the first reminder about these open invoices, then 2, 3, ...
     pub reminder_no: i32,
