@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{role::Role, text};
+use super::{ledger::AccountType, role::Role, text};
 use crate::{
     audit::{self, Change},
     db,
@@ -126,17 +126,17 @@ const INCOME_HEADS: &[(&str, &str)] = &[
     ("4040", "Transport"),
 ];
 
-const OTHER_ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("1000", "Cash & Bank", "ASSET"),
-    ("1100", "Accounts Receivable", "ASSET"),
-    ("2000", "Unearned Revenue", "LIABILITY"),
-    ("3000", "Retained Earnings", "EQUITY"),
-    ("5000", "Salaries & Wages", "EXPENSE"),
-    ("5010", "Food & Catering", "EXPENSE"),
-    ("5020", "Transport Costs", "EXPENSE"),
-    ("5030", "Learning Materials", "EXPENSE"),
-    ("5040", "Utilities", "EXPENSE"),
-    ("5050", "Repairs & Maintenance", "EXPENSE"),
+const OTHER_ACCOUNTS: &[(&str, &str, AccountType)] = &[
+    ("1000", "Cash & Bank", AccountType::Asset),
+    ("1100", "Accounts Receivable", AccountType::Asset),
+    ("2000", "Unearned Revenue", AccountType::Liability),
+    ("3000", "Retained Earnings", AccountType::Equity),
+    ("5000", "Salaries & Wages", AccountType::Expense),
+    ("5010", "Food & Catering", AccountType::Expense),
+    ("5020", "Transport Costs", AccountType::Expense),
+    ("5030", "Learning Materials", AccountType::Expense),
+    ("5040", "Utilities", AccountType::Expense),
+    ("5050", "Repairs & Maintenance", AccountType::Expense),
 ];
 
 /// (name, stage) in teaching order. Per-school rows, editable: some schools
@@ -179,7 +179,7 @@ async fn bootstrap(conn: &mut PgConnection, school_id: Uuid, year: i32) -> Resul
     for (code, name) in INCOME_HEADS {
         codes.push(*code);
         names.push(*name);
-        types.push("INCOME");
+        types.push(AccountType::Income);
     }
     for (code, name, kind) in OTHER_ACCOUNTS {
         codes.push(*code);

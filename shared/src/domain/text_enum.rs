@@ -54,7 +54,10 @@ mod tests {
     use serde::Serialize;
     use strum::VariantArray;
 
-    use crate::domain::{invoice, notification, operation, payment, reminder, role::Role, student};
+    use crate::domain::{
+        invoice, ledger::AccountType, notification, operation, payment, reminder, role::Role,
+        student,
+    };
 
     /// The database, the JSON and Display all spell each variant alike,
     /// and the text reads back as the same variant.
@@ -84,6 +87,7 @@ mod tests {
         spelled_alike::<notification::DeliveryStatus>();
         spelled_alike::<reminder::run::Status>();
         spelled_alike::<reminder::schedule::ChannelRule>();
+        spelled_alike::<AccountType>();
     }
 
     fn words<T: VariantArray + Copy>() -> Vec<&'static str>
