@@ -9,7 +9,7 @@ use crate::{
         operation::{self, Operation},
     },
     error::Result,
-    jobs::{ChatLink, GenerateInvoicesJob},
+    jobs::{ChatLink, GenerateInvoicesJob, Job},
 };
 
 /// Validates the request, creates the operation and queues the generation.
@@ -20,7 +20,9 @@ pub async fn generate(
     chat: Option<ChatLink>,
 ) -> Result<Operation> {
     generate::validate(conn, &request).await?;
-    let operation = operation::create(conn, "invoices.generate", Some(actor.user_id)).await?;
+    // The operation is named after the queue that carries it out.
+    let operation =
+        operation::create(conn, GenerateInvoicesJob::QUEUE, Some(actor.user_id)).await?;
     let job = GenerateInvoicesJob {
         school_id: actor.school_id,
         operation_id: operation.id,

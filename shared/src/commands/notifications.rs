@@ -11,7 +11,7 @@ use crate::{
         operation::{self, Operation},
     },
     error::Result,
-    jobs::{ChatLink, DeliverEmailJob, SendNotificationJob},
+    jobs::{ChatLink, DeliverEmailJob, Job, SendNotificationJob},
 };
 
 /// Stores the notification, creates the operation and queues the fan-out.
@@ -22,7 +22,8 @@ pub async fn send(
     chat: Option<ChatLink>,
 ) -> Result<Operation> {
     let notification = notification::create(conn, actor.user_id, new).await?;
-    let operation = operation::create(conn, "notifications.send", Some(actor.user_id)).await?;
+    let operation =
+        operation::create(conn, SendNotificationJob::QUEUE, Some(actor.user_id)).await?;
     let job = SendNotificationJob {
         school_id: actor.school_id,
         notification_id: notification.id,
