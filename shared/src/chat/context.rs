@@ -80,7 +80,7 @@ impl SchoolContext {
         messages.extend(
             history
                 .iter()
-                .map(|m| Message::new(&m.role, m.content.clone())),
+                .map(|m| Message::new(m.role.as_str(), m.content.clone())),
         );
         messages.push(Message::new("user", question));
         messages
