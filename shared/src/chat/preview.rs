@@ -8,14 +8,17 @@ use uuid::Uuid;
 use super::action::{NotifyBalances, Plan, Preview};
 use crate::{
     domain::{
-        invoice::generate::{self, GenerateInvoices},
+        class,
+        invoice::{
+            self,
+            generate::{self, GenerateInvoices},
+        },
         money::Money,
-        notification::Channel,
-        payment::NewPayment,
-        student::{self, BALANCE_SQL},
+        notification::{self, Channel},
+        payment::{self, NewPayment},
+        student,
     },
     error::Result,
-    sql,
 };
 
 /// The preview of a write: its text and figures, or why it cannot be done
@@ -86,20 +89,13 @@ async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Resul
     let Some(student_id) = payment.student_id else {
         return Ok(Err("Which student is the payment for?".into()));
     };
-    if let Some(txn_ref) = &payment.txn_ref {
-        let used: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM payments WHERE method = $1 AND txn_ref = $2)",
-        )
-        .bind(payment.method.as_str())
-        .bind(txn_ref)
-        .fetch_one(&mut *conn)
-        .await?;
-        if used {
-            return Ok(Err(format!(
-                "A {} payment with reference {txn_ref} is already recorded, so I won't record it twice.",
-                payment.method.spoken()
-            )));
-        }
+    if let Some(txn_ref) = &payment.txn_ref
+        && payment::reference_used(conn, payment.method, txn_ref).await?
+    {
+        return Ok(Err(format!(
+            "A {} payment with reference {txn_ref} is already recorded, so I won't record it twice.",
+            payment.method.spoken()
+        )));
     }
     let who = student_name(conn, student_id).await?;
     let balance = student::balance(conn, student_id).await?;
@@ -111,10 +107,7 @@ async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Resul
         .unwrap_or_default();
     let against = match payment.invoice_id {
         Some(invoice_id) => {
-            let number: String = sqlx::query_scalar("SELECT number FROM invoices WHERE id = $1")
-                .bind(invoice_id)
-                .fetch_one(&mut *conn)
-                .await?;
+            let number = invoice::get(conn, invoice_id).await?.number;
             format!("against invoice {number}")
         }
         None => "against the oldest open invoices first".to_string(),
@@ -144,26 +137,12 @@ async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Resul
 }
 
 async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<Previewed> {
-    // The audience fan-out uses: guardians of ACTIVE students who owe.
-    let (guardians, without_email, students, owed): (i64, i64, i64, rust_decimal::Decimal) =
-        sqlx::query_as(sql!(
-            "WITH owing AS (
-                 SELECT * FROM (
-                     SELECT s.id, {BALANCE_SQL} AS balance FROM students s
-                      WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1)) b
-                  WHERE b.balance > 0),
-             guardians_of AS (
-                 SELECT DISTINCT g.id, g.email FROM guardians g
-                   JOIN student_guardians sg ON sg.school_id = g.school_id AND sg.guardian_id = g.id
-                  WHERE sg.student_id IN (SELECT id FROM owing))
-             SELECT (SELECT count(*) FROM guardians_of),
-                    (SELECT count(*) FROM guardians_of WHERE email IS NULL),
-                    (SELECT count(*) FROM owing),
-                    (SELECT coalesce(sum(balance), 0) FROM owing)"
-        ))
-        .bind(notify.class_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let notification::BalanceAudience {
+        guardians,
+        without_email,
+        students,
+        owed,
+    } = notification::balance_audience(conn, notify.class_id).await?;
     let whose = match notify.class_id {
         Some(class_id) => target_name(conn, None, Some(class_id)).await?,
         None => "the school".to_string(),
@@ -173,7 +152,6 @@ async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<P
             "No family in {whose} has a fee balance, so there is no one to remind."
         )));
     }
-    let owed = Money::from_decimal(owed);
     let how = match notify.channel {
         Channel::InApp => "an in-app",
         Channel::Email => "an email",
@@ -215,13 +193,8 @@ pub fn plural(n: i64, noun: &str) -> String {
 
 /// "John Doe (ADM-2025-001)".
 pub async fn student_name(conn: &mut PgConnection, student_id: Uuid) -> Result<String> {
-    let name: String = sqlx::query_scalar(
-        "SELECT first_name || ' ' || last_name || ' (' || admission_no || ')' FROM students WHERE id = $1",
-    )
-    .bind(student_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(name)
+    let student::Named { name, admission_no } = student::named(conn, student_id).await?;
+    Ok(format!("{name} ({admission_no})"))
 }
 
 /// A class's name, or a student's.
@@ -232,13 +205,7 @@ async fn target_name(
 ) -> Result<String> {
     match (student_id, class_id) {
         (Some(student_id), _) => student_name(conn, student_id).await,
-        (None, Some(class_id)) => {
-            let name: String = sqlx::query_scalar("SELECT name FROM classes WHERE id = $1")
-                .bind(class_id)
-                .fetch_one(conn)
-                .await?;
-            Ok(name)
-        }
+        (None, Some(class_id)) => Ok(class::get(conn, class_id).await?.name),
         (None, None) => Ok("the school".into()),
     }
 }

@@ -14,10 +14,14 @@ use super::{
 };
 use crate::{
     domain::{
-        calendar,
-        invoice::generate::{self, GenerateInvoices},
+        calendar, class, fees,
+        invoice::{
+            self,
+            generate::{self, GenerateInvoices},
+        },
         notification::Channel,
         payment::NewPayment,
+        student::{self, Match},
     },
     error::{Error, Result},
 };
@@ -31,25 +35,21 @@ pub enum Resolved {
 
 const MAX_CANDIDATES: usize = 6;
 
-#[derive(Debug, sqlx::FromRow)]
-struct Candidate {
-    id: Uuid,
-    name: String,
-    admission_no: String,
-    class_name: Option<String>,
-    status: String,
-}
+/// Classes named when the one asked for is not found.
+const CLASSES_LISTED: i64 = 12;
 
-impl Candidate {
-    fn describe(&self) -> String {
-        let class = self.class_name.as_deref().unwrap_or("no class");
-        let status = if self.status == "ACTIVE" {
-            String::new()
-        } else {
-            format!(", {}", self.status.to_lowercase())
-        };
-        format!("{} ({}, {class}{status})", self.name, self.admission_no)
-    }
+/// "John Doe (ADM-2025-001, Grade 4 East)", with the status unless active.
+fn describe(candidate: &Match) -> String {
+    let class = candidate.class_name.as_deref().unwrap_or("no class");
+    let status = if candidate.status == student::Status::Active {
+        String::new()
+    } else {
+        format!(", {}", candidate.status.as_str().to_lowercase())
+    };
+    format!(
+        "{} ({}, {class}{status})",
+        candidate.name, candidate.admission_no
+    )
 }
 
 pub async fn resolve(
@@ -112,7 +112,7 @@ pub async fn resolve(
             };
             let invoice_id = match invoice_number {
                 None => None,
-                Some(number) => match invoice_of(conn, student_id, &number).await? {
+                Some(number) => match invoice::id_by_number(conn, student_id, &number).await? {
                     Some(id) => Some(id),
                     None => {
                         return Ok(Resolved::Ask(format!(
@@ -262,12 +262,7 @@ async fn optional_items(
 ) -> Result<HashMap<String, bool>> {
     let mut items = HashMap::new();
     for name in asked {
-        let spelled: Option<String> = sqlx::query_scalar(
-            "SELECT name FROM fee_items WHERE optional AND lower(name) = lower($1) LIMIT 1",
-        )
-        .bind(name.trim())
-        .fetch_optional(&mut *conn)
-        .await?;
+        let spelled = fees::optional_item_name(conn, name).await?;
         items.insert(spelled.unwrap_or_else(|| name.clone()), true);
     }
     Ok(items)
@@ -278,31 +273,13 @@ async fn student(
     conn: &mut PgConnection,
     student: &StudentRef,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let candidates: Vec<Candidate> = match student {
-        StudentRef::AdmissionNo(no) => {
-            sqlx::query_as(
-                "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class_name, s.status
-                   FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
-                  WHERE s.admission_no = $1",
-            )
-            .bind(no)
-            .fetch_all(&mut *conn)
-            .await?
-        }
+    let candidates: Vec<Match> = match student {
+        StudentRef::AdmissionNo(no) => student::find_by_admission_no(conn, no).await?,
         StudentRef::Name(name) => {
             let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
-            let mut found: Vec<Candidate> = sqlx::query_as(
-                "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class_name, s.status
-                   FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
-                  WHERE regexp_split_to_array(lower(btrim(s.first_name || ' ' || s.last_name)), '\\s+') @> $1::text[]
-                  ORDER BY s.status <> 'ACTIVE', s.last_name, s.first_name, s.admission_no
-                  LIMIT 20",
-            )
-            .bind(&words)
-            .fetch_all(&mut *conn)
-            .await?;
+            let mut found = student::find_by_name_words(conn, &words).await?;
             // "John Doe" names John Doe, even beside a John Doe Kamau.
-            let exact = |c: &Candidate| normalized(&c.name) == words.join(" ");
+            let exact = |c: &Match| normalized(&c.name) == words.join(" ");
             if found.iter().filter(|c| exact(c)).count() == 1 {
                 found.retain(exact);
             }
@@ -327,7 +304,7 @@ async fn student(
                 describe_ref(student)
             );
             for candidate in several.iter().take(MAX_CANDIDATES) {
-                text.push_str(&format!("\n- {}", candidate.describe()));
+                text.push_str(&format!("\n- {}", describe(candidate)));
             }
             if several.len() > MAX_CANDIDATES {
                 text.push_str(&format!("\n- and {} more", several.len() - MAX_CANDIDATES));
@@ -345,23 +322,16 @@ async fn class(
     name: &str,
     today: NaiveDate,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let found: Vec<(Uuid, String, i32)> = sqlx::query_as(
-        "SELECT id, name, academic_year FROM classes
-          WHERE lower(regexp_replace(btrim(name), '\\s+', ' ', 'g')) = lower(regexp_replace(btrim($1), '\\s+', ' ', 'g'))
-          ORDER BY academic_year DESC",
-    )
-    .bind(name)
-    .fetch_all(&mut *conn)
-    .await?;
-    let this_year: Vec<_> = found.iter().filter(|c| c.2 == today.year()).collect();
+    let found = class::find_by_name(conn, name).await?;
+    let this_year: Vec<_> = found
+        .iter()
+        .filter(|c| c.academic_year == today.year())
+        .collect();
     Ok(match (found.as_slice(), this_year.as_slice()) {
-        ([one], _) => Ok(one.0),
-        (_, [one]) => Ok(one.0),
+        ([one], _) => Ok(one.id),
+        (_, [one]) => Ok(one.id),
         ([], _) => {
-            let known: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT name FROM classes ORDER BY name LIMIT 12")
-                    .fetch_all(&mut *conn)
-                    .await?;
+            let known = class::names(conn, CLASSES_LISTED).await?;
             let listed = if known.is_empty() {
                 "This school has no classes yet.".to_string()
             } else {
@@ -372,24 +342,14 @@ async fn class(
             ))
         }
         (several, _) => {
-            let years: Vec<String> = several.iter().map(|c| c.2.to_string()).collect();
+            let years: Vec<String> = several
+                .iter()
+                .map(|c| c.academic_year.to_string())
+                .collect();
             Err(format!(
                 "There is a class \"{name}\" in more than one year ({}). Which year do you mean?",
                 years.join(", ")
             ))
         }
     })
-}
-
-async fn invoice_of(
-    conn: &mut PgConnection,
-    student_id: Uuid,
-    number: &str,
-) -> Result<Option<Uuid>> {
-    let id = sqlx::query_scalar("SELECT id FROM invoices WHERE student_id = $1 AND number = $2")
-        .bind(student_id)
-        .bind(number)
-        .fetch_optional(conn)
-        .await?;
-    Ok(id)
 }
