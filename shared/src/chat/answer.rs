@@ -7,7 +7,11 @@ use uuid::Uuid;
 
 use super::{
     action::Plan,
-    preview::{plural, student_name},
+    phrasing::{
+        Lang,
+        answers::{self, TermCollections},
+    },
+    preview::student_name,
 };
 use crate::{
     domain::{calendar, class, invoice, money::Money, payment, student},
@@ -33,23 +37,14 @@ async fn student_balance(conn: &mut PgConnection, student_id: Uuid) -> Result<(S
     let who = student_name(conn, student_id).await?;
     let balance = student::balance(conn, student_id).await?;
     let open = invoice::open_for_student(conn, student_id, OPEN_INVOICES_SHOWN).await?;
-    let mut text = if balance.is_negative() {
-        format!(
-            "{who} owes nothing and has {} in credit.",
-            Money::from_decimal(-balance.decimal()).kes()
-        )
-    } else if balance.decimal().is_zero() {
-        format!("{who} has a balance of KES 0.00: fully paid.")
-    } else {
-        format!("{who} has a balance of {}.", balance.kes())
-    };
+    let mut text = answers::student_balance(Lang::REPLY, &who, balance);
     for open in &open {
-        text.push_str(&format!(
-            "\n- {} (Term {} {}): {} due",
-            open.number,
+        text.push_str(&answers::open_invoice(
+            Lang::REPLY,
+            &open.number,
             open.term,
             open.year,
-            open.due.kes()
+            open.due,
         ));
     }
     Ok((
@@ -65,19 +60,7 @@ async fn class_balance(conn: &mut PgConnection, class_id: Uuid) -> Result<(Strin
         owing,
         owed,
     } = student::balances_in_class(conn, class_id).await?;
-    let text = if owing == 0 {
-        format!(
-            "{name} owes nothing: all {} are paid up.",
-            plural(students, "active student")
-        )
-    } else {
-        format!(
-            "{name} owes {}: {} of {} have a balance.",
-            owed.kes(),
-            owing,
-            plural(students, "active student")
-        )
-    };
+    let text = answers::class_balance(Lang::REPLY, &name, students, owing, owed);
     Ok((
         text,
         json!({"class_id": class_id, "owed": owed, "students": students, "students_owing": owing}),
@@ -99,26 +82,26 @@ async fn collections(conn: &mut PgConnection, term: i16, year: i32) -> Result<(S
         None => None,
     };
     let outstanding = Money::from_decimal(invoiced.decimal() - collected.decimal());
-    let mut text = if invoices == 0 {
-        format!("No invoices have been issued for Term {term} {year} yet.")
-    } else {
-        let share = collected.decimal() * rust_decimal::Decimal::ONE_HUNDRED
-            / invoiced.decimal().max(rust_decimal::Decimal::ONE);
-        format!(
-            "Term {term} {year}: {} collected of {} invoiced ({}%) across {}; {} outstanding.",
-            collected.kes(),
-            invoiced.kes(),
-            share.round_dp(1).normalize(),
-            plural(invoices, "invoice"),
-            outstanding.kes()
-        )
-    };
+    let share = collected.decimal() * rust_decimal::Decimal::ONE_HUNDRED
+        / invoiced.decimal().max(rust_decimal::Decimal::ONE);
+    let mut text = answers::collections(
+        Lang::REPLY,
+        &TermCollections {
+            term,
+            year,
+            invoices,
+            invoiced,
+            collected,
+            outstanding,
+            share,
+        },
+    );
     if let (Some(received), Some(t)) = (received, &dates) {
-        text.push_str(&format!(
-            " Payments received between {} and {}: {}.",
-            t.starts_on.format("%-d %b %Y"),
-            t.ends_on.format("%-d %b %Y"),
-            received.kes()
+        text.push_str(&answers::received_in_term(
+            Lang::REPLY,
+            t.starts_on,
+            t.ends_on,
+            received,
         ));
     }
     Ok((

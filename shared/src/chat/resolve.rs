@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{
     action::{NotifyBalances, Plan},
     intent::{Intent, StudentRef, Target},
+    phrasing::{Lang, questions},
 };
 use crate::{
     domain::{
@@ -21,7 +22,7 @@ use crate::{
         },
         notification::Channel,
         payment::NewPayment,
-        student::{self, Match},
+        student,
     },
     error::{Error, Result},
 };
@@ -37,20 +38,6 @@ const MAX_CANDIDATES: usize = 6;
 
 /// Classes named when the one asked for is not found.
 const CLASSES_LISTED: i64 = 12;
-
-/// "John Doe (ADM-2025-001, Grade 4 East)", with the status unless active.
-fn describe(candidate: &Match) -> String {
-    let class = candidate.class_name.as_deref().unwrap_or("no class");
-    let status = if candidate.status == student::Status::Active {
-        String::new()
-    } else {
-        format!(", {}", candidate.status.as_str().to_lowercase())
-    };
-    format!(
-        "{} ({}, {class}{status})",
-        candidate.name, candidate.admission_no
-    )
-}
 
 pub async fn resolve(
     conn: &mut PgConnection,
@@ -75,7 +62,7 @@ pub async fn resolve(
                 },
             };
             let Some((term, year)) = term_and_year(conn, term, year, today).await? else {
-                return Ok(Resolved::Ask(no_terms()));
+                return Ok(Resolved::Ask(questions::no_terms(Lang::REPLY)));
             };
             let request = GenerateInvoices {
                 student_id,
@@ -86,7 +73,7 @@ pub async fn resolve(
             };
             // The checks the REST endpoint makes, said back in the chat.
             if let Err(Error::Client { detail, .. }) = generate::validate(conn, &request).await {
-                return Ok(Resolved::Ask(sentence(&detail)));
+                return Ok(Resolved::Ask(questions::rule_broken(&detail)));
             }
             Plan::GenerateInvoices(request)
         }
@@ -102,12 +89,10 @@ pub async fn resolve(
                 Err(question) => return Ok(Resolved::Ask(question)),
             };
             let Some(method) = method else {
-                return Ok(Resolved::Ask(format!(
-                    "How was the {} paid: M-Pesa, cash, bank or cheque? Send the request again with the method, \
-                     for example \"record payment of {} for {} via MPESA ref QKH94M1Z11\".",
-                    amount.kes(),
+                return Ok(Resolved::Ask(questions::payment_method(
+                    Lang::REPLY,
                     amount,
-                    describe_ref(&student_ref)
+                    describe_ref(&student_ref),
                 )));
             };
             let invoice_id = match invoice_number {
@@ -115,9 +100,10 @@ pub async fn resolve(
                 Some(number) => match invoice::id_by_number(conn, student_id, &number).await? {
                     Some(id) => Some(id),
                     None => {
-                        return Ok(Resolved::Ask(format!(
-                            "{number} is not an invoice of {}. Check the number, or leave it out to pay the oldest open invoices first.",
-                            describe_ref(&student_ref)
+                        return Ok(Resolved::Ask(questions::not_an_invoice_of(
+                            Lang::REPLY,
+                            &number,
+                            describe_ref(&student_ref),
                         )));
                     }
                 },
@@ -159,7 +145,7 @@ pub async fn resolve(
         },
         Intent::Collections { term, year } => {
             let Some((term, year)) = term_and_year(conn, term, year, today).await? else {
-                return Ok(Resolved::Ask(no_terms()));
+                return Ok(Resolved::Ask(questions::no_terms(Lang::REPLY)));
             };
             Plan::Collections { term, year }
         }
@@ -167,63 +153,11 @@ pub async fn resolve(
     Ok(Resolved::Plan(plan))
 }
 
-/// The question for a request the parser found incomplete.
-pub fn ask_for(intent: &str, missing: &[&str]) -> String {
-    let what: Vec<&str> = missing
-        .iter()
-        .map(|m| match *m {
-            "student" => "which student (a name or admission number)",
-            "amount" => "the amount",
-            "txn_ref" => "the transaction reference (the M-Pesa code, like QKH94M1Z11)",
-            "class" => "which class (like \"Grade 4 East\")",
-            "target" => "which class or student",
-            "term" => "which term (1, 2 or 3)",
-            "year" => "which year",
-            other => other,
-        })
-        .collect();
-    let example = match intent {
-        "record_payment" => "\"record payment of 10000 for ADM-2025-001 via MPESA ref QKH94M1Z11\"",
-        "generate_invoices" => "\"generate invoices for Grade 4 East for term 1\"",
-        "class_balance" => "\"how much does Grade 4 East owe?\"",
-        "student_balance" => "\"what is the balance for ADM-2025-001?\"",
-        "collections" => "\"how much have we collected in term 1 2026?\"",
-        _ => "\"notify guardians of Grade 4 East about fee balances\"",
-    };
-    format!(
-        "I need {} to do that. Send the whole request again, for example {example}.",
-        join_and(&what)
-    )
-}
-
-fn join_and(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 fn normalized(name: &str) -> String {
     name.split_whitespace()
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn sentence(detail: &str) -> String {
-    let mut chars = detail.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
-    let text = format!("{}{}", first.unwrap_or_default(), chars.as_str());
-    if text.ends_with('.') {
-        text
-    } else {
-        format!("{text}.")
-    }
-}
-
-fn no_terms() -> String {
-    "This school has no academic terms yet, so I can't tell which term you mean. Name the term and year, for example \"term 1 2026\".".into()
 }
 
 fn describe_ref(student: &StudentRef) -> &str {
@@ -273,13 +207,13 @@ async fn student(
     conn: &mut PgConnection,
     student: &StudentRef,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let candidates: Vec<Match> = match student {
+    let candidates: Vec<student::Match> = match student {
         StudentRef::AdmissionNo(no) => student::find_by_admission_no(conn, no).await?,
         StudentRef::Name(name) => {
             let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
             let mut found = student::find_by_name_words(conn, &words).await?;
             // "John Doe" names John Doe, even beside a John Doe Kamau.
-            let exact = |c: &Match| normalized(&c.name) == words.join(" ");
+            let exact = |c: &student::Match| normalized(&c.name) == words.join(" ");
             if found.iter().filter(|c| exact(c)).count() == 1 {
                 found.retain(exact);
             }
@@ -289,28 +223,29 @@ async fn student(
     Ok(match candidates.as_slice() {
         [one] => Ok(one.id),
         [] => Err(match student {
-            StudentRef::AdmissionNo(no) => {
-                format!(
-                    "No student has admission number {no}. Check the number and send the request again."
-                )
-            }
-            StudentRef::Name(name) => format!(
-                "I couldn't find a student called {name}. Check the spelling, or use the admission number."
-            ),
+            StudentRef::AdmissionNo(no) => questions::no_such_admission_no(Lang::REPLY, no),
+            StudentRef::Name(name) => questions::no_student_named(Lang::REPLY, name),
         }),
         several => {
-            let mut text = format!(
-                "More than one student matches \"{}\". Which one do you mean?",
-                describe_ref(student)
-            );
-            for candidate in several.iter().take(MAX_CANDIDATES) {
-                text.push_str(&format!("\n- {}", describe(candidate)));
-            }
-            if several.len() > MAX_CANDIDATES {
-                text.push_str(&format!("\n- and {} more", several.len() - MAX_CANDIDATES));
-            }
-            text.push_str("\nSend the request again with the admission number.");
-            Err(text)
+            let listed: Vec<String> = several
+                .iter()
+                .take(MAX_CANDIDATES)
+                .map(|c| {
+                    questions::candidate(
+                        Lang::REPLY,
+                        &c.name,
+                        &c.admission_no,
+                        c.class_name.as_deref(),
+                        c.status,
+                    )
+                })
+                .collect();
+            Err(questions::which_student(
+                Lang::REPLY,
+                describe_ref(student),
+                &listed,
+                several.len().saturating_sub(MAX_CANDIDATES),
+            ))
         }
     })
 }
@@ -332,24 +267,11 @@ async fn class(
         (_, [one]) => Ok(one.id),
         ([], _) => {
             let known = class::names(conn, CLASSES_LISTED).await?;
-            let listed = if known.is_empty() {
-                "This school has no classes yet.".to_string()
-            } else {
-                format!("Classes I know: {}.", known.join(", "))
-            };
-            Err(format!(
-                "I couldn't find a class called \"{name}\". {listed}"
-            ))
+            Err(questions::no_such_class(Lang::REPLY, name, &known))
         }
         (several, _) => {
-            let years: Vec<String> = several
-                .iter()
-                .map(|c| c.academic_year.to_string())
-                .collect();
-            Err(format!(
-                "There is a class \"{name}\" in more than one year ({}). Which year do you mean?",
-                years.join(", ")
-            ))
+            let years: Vec<i32> = several.iter().map(|c| c.academic_year).collect();
+            Err(questions::which_year(Lang::REPLY, name, &years))
         }
     })
 }
