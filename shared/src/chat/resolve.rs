@@ -52,11 +52,11 @@ pub async fn resolve(
             include_optional,
         } => {
             let (student_id, class_id) = match target {
-                Target::Class(name) => match class(conn, &name, today).await? {
+                Target::Class(name) => match one_class(conn, &name, today).await? {
                     Ok(id) => (None, Some(id)),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
-                Target::Student(student_ref) => match student(conn, &student_ref).await? {
+                Target::Student(student_ref) => match one_student(conn, &student_ref).await? {
                     Ok(id) => (Some(id), None),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
@@ -84,7 +84,7 @@ pub async fn resolve(
             txn_ref,
             invoice_number,
         } => {
-            let student_id = match student(conn, &student_ref).await? {
+            let student_id = match one_student(conn, &student_ref).await? {
                 Ok(id) => id,
                 Err(question) => return Ok(Resolved::Ask(question)),
             };
@@ -123,7 +123,7 @@ pub async fn resolve(
         } => {
             let class_id = match name {
                 None => None,
-                Some(name) => match class(conn, &name, today).await? {
+                Some(name) => match one_class(conn, &name, today).await? {
                     Ok(id) => Some(id),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
@@ -135,11 +135,11 @@ pub async fn resolve(
         }
         Intent::StudentBalance {
             student: student_ref,
-        } => match student(conn, &student_ref).await? {
+        } => match one_student(conn, &student_ref).await? {
             Ok(student_id) => Plan::StudentBalance { student_id },
             Err(question) => return Ok(Resolved::Ask(question)),
         },
-        Intent::ClassBalance { class: name } => match class(conn, &name, today).await? {
+        Intent::ClassBalance { class: name } => match one_class(conn, &name, today).await? {
             Ok(class_id) => Plan::ClassBalance { class_id },
             Err(question) => return Ok(Resolved::Ask(question)),
         },
@@ -203,11 +203,11 @@ async fn optional_items(
 }
 
 /// The one student meant, or the question to ask.
-async fn student(
+async fn one_student(
     conn: &mut PgConnection,
-    student: &StudentRef,
+    asked: &StudentRef,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let candidates: Vec<student::Match> = match student {
+    let candidates: Vec<student::Match> = match asked {
         StudentRef::AdmissionNo(no) => student::find_by_admission_no(conn, no).await?,
         StudentRef::Name(name) => {
             let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
@@ -222,7 +222,7 @@ async fn student(
     };
     Ok(match candidates.as_slice() {
         [one] => Ok(one.id),
-        [] => Err(match student {
+        [] => Err(match asked {
             StudentRef::AdmissionNo(no) => questions::no_such_admission_no(Lang::REPLY, no),
             StudentRef::Name(name) => questions::no_student_named(Lang::REPLY, name),
         }),
@@ -242,7 +242,7 @@ async fn student(
                 .collect();
             Err(questions::which_student(
                 Lang::REPLY,
-                describe_ref(student),
+                describe_ref(asked),
                 &listed,
                 several.len().saturating_sub(MAX_CANDIDATES),
             ))
@@ -252,7 +252,7 @@ async fn student(
 
 /// The one class meant (this year's when names repeat across years), or
 /// the question to ask.
-async fn class(
+async fn one_class(
     conn: &mut PgConnection,
     name: &str,
     today: NaiveDate,
