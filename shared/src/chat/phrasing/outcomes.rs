@@ -141,9 +141,9 @@ pub fn payment_posted(lang: Lang, amount: Money, credit: Money) -> String {
             "Posted to the ledger: {amount}, of which {} kept as credit.",
             credit.kes()
         ),
-        (Lang::Sw, false) => format!("Imeingizwa kwenye leja: {amount}."),
+        (Lang::Sw, false) => format!("Malipo yameingizwa kwenye leja: {amount}."),
         (Lang::Sw, true) => format!(
-            "Imeingizwa kwenye leja: {amount}, kati ya hizo {} zimehifadhiwa kama ziada.",
+            "Malipo yameingizwa kwenye leja: {amount}, kati ya hizo {} zimehifadhiwa kama ziada.",
             credit.kes()
         ),
     }
@@ -173,9 +173,18 @@ pub fn reminders_done(lang: Lang, recipients: i64, queued: i64, failed: i64) -> 
         (Lang::En, _) => {
             format!("Done: {guardians} reached; {queued} emails on their way{failed}.")
         }
-        (Lang::Sw, 0) => format!("Imekamilika: {guardians} wamefikiwa{failed}."),
         (Lang::Sw, _) => {
-            format!("Imekamilika: {guardians} wamefikiwa; barua pepe {queued} ziko njiani{failed}.")
+            let reached = if recipients == 1 {
+                "amefikiwa"
+            } else {
+                "wamefikiwa"
+            };
+            let on_the_way = match queued {
+                0 => String::new(),
+                1 => "; barua pepe 1 iko njiani".to_string(),
+                n => format!("; barua pepe {n} ziko njiani"),
+            };
+            format!("Imekamilika: {guardians} {reached}{on_the_way}{failed}.")
         }
     }
 }
@@ -207,8 +216,12 @@ mod tests {
             "Done: 2 guardians reached; 1 emails on their way; 1 could not be sent (no email address)."
         );
         assert_eq!(
+            reminders_done(Lang::Sw, 1, 1, 0),
+            "Imekamilika: mlezi 1 amefikiwa; barua pepe 1 iko njiani."
+        );
+        assert_eq!(
             payment_posted(Lang::Sw, kes("12000"), kes("2000")),
-            "Imeingizwa kwenye leja: KES 12,000.00, kati ya hizo KES 2,000.00 zimehifadhiwa kama ziada."
+            "Malipo yameingizwa kwenye leja: KES 12,000.00, kati ya hizo KES 2,000.00 zimehifadhiwa kama ziada."
         );
     }
 }

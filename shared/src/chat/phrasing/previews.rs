@@ -52,6 +52,9 @@ pub fn nothing_to_invoice(lang: Lang, preview: &InvoicesPreview) -> String {
         (Lang::En, _) => format!(
             "There is nothing to invoice: All {students} active students of {target} already have a {term} invoice."
         ),
+        (Lang::Sw, 1) => format!(
+            "Hakuna ankara ya kutoa: mwanafunzi 1 anayesoma wa {target} tayari ana ankara ya {term}."
+        ),
         (Lang::Sw, _) => format!(
             "Hakuna ankara ya kutoa: wanafunzi wote {students} wanaosoma wa {target} tayari wana ankara ya {term}."
         ),
@@ -217,8 +220,13 @@ pub fn reminders(lang: Lang, preview: &RemindersPreview) -> String {
                 Channel::InApp => "ndani ya programu",
                 Channel::Email => "kwa barua pepe",
             };
+            let owing = if preview.students == 1 {
+                "anayedaiwa"
+            } else {
+                "wanaodaiwa"
+            };
             format!(
-                "Nitatuma ukumbusho wa ada {how} kwa {guardians} wa {students} katika {whose} wanaodaiwa jumla ya {owed}."
+                "Nitatuma ukumbusho wa ada {how} kwa {guardians} wa {students} katika {whose} {owing} jumla ya {owed}."
             )
         }
     };
