@@ -362,6 +362,7 @@ pub struct BalanceAudience {
     pub owed: super::money::Money,
 }
 
+/// Who a balance reminder to `class_id` (`None`: every class) would reach.
 #[tracing::instrument(skip_all)]
 pub async fn balance_audience(
     conn: &mut PgConnection,

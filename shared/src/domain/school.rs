@@ -268,6 +268,7 @@ pub struct Counts {
     pub guardians: i64,
 }
 
+/// The school's active students, classes and guardians.
 #[tracing::instrument(skip_all)]
 pub async fn counts(conn: &mut PgConnection) -> Result<Counts> {
     let counts = sqlx::query_as(

@@ -412,6 +412,7 @@ pub struct Named {
     pub admission_no: String,
 }
 
+/// The student's name and admission number.
 #[tracing::instrument(skip_all)]
 pub async fn named(conn: &mut PgConnection, id: Uuid) -> Result<Named> {
     let named = sqlx::query_as(
@@ -431,6 +432,7 @@ pub struct ClassBalances {
     pub owed: Money,
 }
 
+/// The class's active students, how many owe and what they owe.
 #[tracing::instrument(skip_all)]
 pub async fn balances_in_class(conn: &mut PgConnection, class_id: Uuid) -> Result<ClassBalances> {
     let balances = sqlx::query_as(sql!(

@@ -193,6 +193,7 @@ pub async fn question_of(conn: &mut PgConnection, message: &ChatMessage) -> Resu
     content.ok_or_else(|| Error::not_found("message"))
 }
 
+/// The answer finished: its text and action, and no error.
 #[tracing::instrument(skip_all)]
 pub async fn complete(
     conn: &mut PgConnection,

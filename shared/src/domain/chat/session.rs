@@ -10,6 +10,7 @@ use crate::{
     page::{Page, PageRequest},
 };
 
+/// A new session of the user's, titled "New chat" unless named.
 #[tracing::instrument(skip_all)]
 pub async fn create(
     conn: &mut PgConnection,

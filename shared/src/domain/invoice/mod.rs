@@ -196,6 +196,7 @@ pub struct TermTotals {
     pub collected: Money,
 }
 
+/// The term's invoices: how many, what they charge and what is paid on them.
 #[tracing::instrument(skip_all)]
 pub async fn term_totals(conn: &mut PgConnection, term: i16, year: i32) -> Result<TermTotals> {
     let totals = sqlx::query_as(
