@@ -14,12 +14,11 @@ pub(super) struct Amount {
     marked: bool,
 }
 
-pub(super) const CURRENCY_WORDS: &[&str] = &["kes", "ksh", "kshs", "sh", "shs", "shilingi"];
-pub(super) const CURRENCY_AFTER: &[&str] =
-    &["shillings", "shilingi", "bob", "kes", "ksh", "kshs", "/="];
+const CURRENCY_WORDS: &[&str] = &["kes", "ksh", "kshs", "sh", "shs", "shilingi"];
+const CURRENCY_AFTER: &[&str] = &["shillings", "shilingi", "bob", "kes", "ksh", "kshs", "/="];
 /// Longest first, so "kshs" is not read as "ksh" followed by "s".
-pub(super) const CURRENCY_PREFIXES: &[&str] = &["kshs", "ksh", "kes", "shs", "sh"];
-pub(super) const CURRENCY_SUFFIXES: &[&str] = &["/=", "/-", "=/"];
+const CURRENCY_PREFIXES: &[&str] = &["kshs", "ksh", "kes", "shs", "sh"];
+const CURRENCY_SUFFIXES: &[&str] = &["/=", "/-", "=/"];
 
 /// Reads "10000", "10,000.50", "10k", "1.5k", "ksh5000", "Sh.5,000",
 /// "10000/=".
@@ -61,7 +60,7 @@ pub(super) fn read_amount(word: &str) -> Option<Amount> {
 }
 
 /// "1.5" (of "1.5k") to "1500"; more than three decimals is not shillings.
-pub(super) fn times_thousand(digits: &str) -> Option<String> {
+fn times_thousand(digits: &str) -> Option<String> {
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     (plain(whole) && plain(fraction) && fraction.len() <= 3)
@@ -70,7 +69,7 @@ pub(super) fn times_thousand(digits: &str) -> Option<String> {
 
 /// "10,000.50" to "10000.50"; commas must group by three ("1,00,000" is
 /// refused), so a typo is not read as a different amount.
-pub(super) fn without_thousands_separators(digits: &str) -> Option<String> {
+fn without_thousands_separators(digits: &str) -> Option<String> {
     let (whole, fraction) = match digits.split_once('.') {
         Some((whole, fraction)) => (whole, Some(fraction)),
         None => (digits, None),

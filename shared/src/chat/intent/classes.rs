@@ -6,7 +6,7 @@ use super::names::name_run_end;
 use super::words::{Words, is_name_word};
 
 /// Grade levels: the word, how the class name spells it, its numbers.
-pub(super) const LEVELS: &[(&str, &str, RangeInclusive<u8>)] = &[
+const LEVELS: &[(&str, &str, RangeInclusive<u8>)] = &[
     ("grade", "Grade ", 1..=12),
     ("form", "Form ", 1..=6),
     ("pp", "PP", 1..=2),
@@ -37,14 +37,14 @@ pub(super) fn level_at(w: &Words, i: usize) -> Option<(String, usize)> {
 
 /// A stream word: one the parser does not know ("East", "STEM"), or a
 /// single capital letter ("Grade 10 STEM A"), which is otherwise "a".
-pub(super) fn is_stream_word(w: &Words, i: usize) -> bool {
+fn is_stream_word(w: &Words, i: usize) -> bool {
     let raw = w.raw(i);
     let capital_letter = raw.len() == 1 && raw.chars().all(|c| c.is_ascii_uppercase());
     w.free(i) && (capital_letter || is_name_word(w, i))
 }
 
 /// "east" is written "East"; "STEM" stays as it is.
-pub(super) fn stream_case(raw: &str) -> String {
+fn stream_case(raw: &str) -> String {
     if raw.chars().any(char::is_uppercase) {
         return raw.to_string();
     }
@@ -56,7 +56,7 @@ pub(super) fn stream_case(raw: &str) -> String {
 }
 
 /// Up to three stream words after a level ("Arts & Sports" counts "&").
-pub(super) fn stream_after(w: &Words, start: usize) -> (Vec<String>, usize) {
+fn stream_after(w: &Words, start: usize) -> (Vec<String>, usize) {
     let mut stream = Vec::new();
     let mut j = start;
     while stream.len() < 3 && j > 0 && !w.ends_phrase(j - 1) {

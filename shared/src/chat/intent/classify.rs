@@ -10,7 +10,7 @@ pub(super) enum Action {
     Balance,
 }
 
-pub(super) const NOTIFY: &[&str] = &[
+const NOTIFY: &[&str] = &[
     "notify",
     "notification",
     "notifications",
@@ -24,8 +24,8 @@ pub(super) const NOTIFY: &[&str] = &[
     "wakumbushe",
     "mkumbushe",
 ];
-pub(super) const SEND: &[&str] = &["send", "tuma"];
-pub(super) const PAYMENT: &[&str] = &[
+const SEND: &[&str] = &["send", "tuma"];
+const PAYMENT: &[&str] = &[
     "payment",
     "pay",
     "paid",
@@ -56,7 +56,7 @@ pub(super) const INVOICE: &[&str] = &[
     "billing",
     "ankara",
 ];
-pub(super) const COLLECTED: &[&str] = &[
+const COLLECTED: &[&str] = &[
     "collected",
     "collect",
     "collection",
@@ -83,11 +83,11 @@ pub(super) const BALANCE: &[&str] = &[
 
 /// Words that open a question. "can you record ..." is a request, so
 /// "can", "could" and "would" are not here.
-pub(super) const INTERROGATIVE: &[&str] = &[
+const INTERROGATIVE: &[&str] = &[
     "how", "what", "whats", "which", "who", "when", "did", "does", "do", "has", "have", "is",
     "are", "was", "were", "je",
 ];
-pub(super) const POLITE: &[&str] = &[
+const POLITE: &[&str] = &[
     "can",
     "could",
     "would",

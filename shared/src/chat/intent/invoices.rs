@@ -9,11 +9,10 @@ use super::words::{Words, is_word_of_letters};
 use super::{GENERATE_INVOICES, Intent, Parsed, StudentRef, Target};
 
 /// "pamoja na" is Kiswahili "together with".
-pub(super) const OPTIONAL_MARKERS: &[&str] =
-    &["with", "including", "include", "incl", "plus", "pamoja"];
-pub(super) const ITEM_SEPARATORS: &[&str] = &["and", "&", "na"];
+const OPTIONAL_MARKERS: &[&str] = &["with", "including", "include", "incl", "plus", "pamoja"];
+const ITEM_SEPARATORS: &[&str] = &["and", "&", "na"];
 /// Words that end the list of optional items.
-pub(super) const ITEM_END: &[&str] = &[
+const ITEM_END: &[&str] = &[
     "for",
     "kwa",
     "term",
@@ -37,9 +36,9 @@ pub(super) const ITEM_END: &[&str] = &[
     "pp",
     "only",
 ];
-pub(super) const ITEM_FILLER: &[&str] = &["optional", "the", "na"];
+const ITEM_FILLER: &[&str] = &["optional", "the", "na"];
 /// "lunch fee" is the fee item "lunch".
-pub(super) const ITEM_TRAILER: &[&str] = &["fee", "fees", "charge", "charges"];
+const ITEM_TRAILER: &[&str] = &["fee", "fees", "charge", "charges"];
 
 pub(super) fn generate_invoices(w: &mut Words, today: NaiveDate) -> Parsed {
     let when = take_when(w, today);
@@ -71,7 +70,7 @@ pub(super) fn generate_invoices(w: &mut Words, today: NaiveDate) -> Parsed {
 }
 
 /// "with lunch and transport", "including lunch, bus": items as written.
-pub(super) fn take_optional_items(w: &mut Words) -> Vec<String> {
+fn take_optional_items(w: &mut Words) -> Vec<String> {
     let mut items = Vec::new();
     let Some(marker) = (0..w.len()).find(|&i| w.free_in(i, OPTIONAL_MARKERS)) else {
         return items;
@@ -102,7 +101,7 @@ pub(super) fn take_optional_items(w: &mut Words) -> Vec<String> {
     items
 }
 
-pub(super) fn finish_item(items: &mut Vec<String>, item: &mut Vec<String>) {
+fn finish_item(items: &mut Vec<String>, item: &mut Vec<String>) {
     while item
         .last()
         .is_some_and(|last| ITEM_TRAILER.contains(&last.to_lowercase().as_str()))

@@ -8,7 +8,7 @@ use super::words::Words;
 use super::{Intent, Parsed};
 
 /// "email", "barua pepe", "in-app": `Err` when both are named.
-pub(super) fn take_channel(w: &mut Words) -> Result<Option<Channel>, Unreadable> {
+fn take_channel(w: &mut Words) -> Result<Option<Channel>, Unreadable> {
     let mut channels = Vec::new();
     for i in 0..w.len() {
         let found = match (w.lower(i), w.lower(i + 1)) {

@@ -58,7 +58,7 @@ pub(super) fn record_payment(w: &mut Words) -> Parsed {
 
 pub(super) const CHEQUE: &[&str] = &["cheque", "check", "chq", "hundi"];
 
-pub(super) fn method_at(w: &Words, i: usize) -> Option<(Method, usize)> {
+fn method_at(w: &Words, i: usize) -> Option<(Method, usize)> {
     let one = |method| Some((method, i + 1));
     match (w.lower(i), w.lower(i + 1)) {
         ("m", "pesa") => Some((Method::Mpesa, i + 2)),
@@ -71,7 +71,7 @@ pub(super) fn method_at(w: &Words, i: usize) -> Option<(Method, usize)> {
 }
 
 /// The first method named.
-pub(super) fn take_method(w: &mut Words) -> Option<Method> {
+fn take_method(w: &mut Words) -> Option<Method> {
     let (at, method, end) = (0..w.len())
         .filter(|&i| w.free(i))
         .find_map(|i| method_at(w, i).map(|(method, end)| (i, method, end)))?;
@@ -81,7 +81,7 @@ pub(super) fn take_method(w: &mut Words) -> Option<Method> {
 
 /// The learner: an admission number, else a name; the one after "for" when
 /// several are named, since "Jane Doe paid 10k for John" pays John's fees.
-pub(super) fn payment_student(w: &mut Words) -> Option<StudentRef> {
+fn payment_student(w: &mut Words) -> Option<StudentRef> {
     let admission_nos = take_admission_nos(w);
     if let Some((_, no)) = admission_nos
         .iter()

@@ -32,11 +32,11 @@ pub(super) fn collections(w: &mut Words, today: NaiveDate) -> Parsed {
 
 /// "how much do parents owe in total?": a balance of the whole school,
 /// which is not an intent.
-pub(super) const SCHOOL_WIDE: &[&str] = &[
+const SCHOOL_WIDE: &[&str] = &[
     "total", "all", "everyone", "parents", "families", "school", "jumla", "wote", "wazazi",
 ];
 /// Words right before the learner a balance question is about.
-pub(super) const BALANCE_OF: &[&str] = &[
+const BALANCE_OF: &[&str] = &[
     "for", "of", "la", "ya", "wa", "by", "kwa", "does", "did", "has",
 ];
 
@@ -71,7 +71,7 @@ pub(super) fn balance(w: &mut Words) -> Parsed {
 /// Whether a name sits where a balance question puts the learner ("balance
 /// for Akinyi", "Akinyi's balance", "how much does Brian owe"), so a stray
 /// word ("what is the fee balance policy?") is not taken for a learner.
-pub(super) fn names_the_debtor(w: &Words, name: &Range<usize>) -> bool {
+fn names_the_debtor(w: &Words, name: &Range<usize>) -> bool {
     let possessive = w.list[name.end - 1].possessive;
     let owes_next = BALANCE.contains(&w.lower(name.end));
     possessive || owes_next || w.follows(name.start, BALANCE_OF)

@@ -7,7 +7,7 @@ use super::payment::{CHEQUE, FOR_STUDENT};
 use super::term::glued_term;
 use super::words::Words;
 
-pub(super) fn is_admission_no(raw: &str) -> bool {
+fn is_admission_no(raw: &str) -> bool {
     let lower = raw.to_lowercase();
     let allowed = raw
         .chars()
@@ -23,7 +23,7 @@ pub(super) fn is_admission_no(raw: &str) -> bool {
 }
 
 /// Words with letters and digits that are not learners.
-pub(super) fn reads_as_something_else(lower: &str) -> bool {
+fn reads_as_something_else(lower: &str) -> bool {
     let ordinal = ["st", "nd", "rd", "th"].iter().any(|s| {
         lower
             .strip_suffix(s)
@@ -38,7 +38,7 @@ pub(super) fn reads_as_something_else(lower: &str) -> bool {
 }
 
 /// "12/05/2026", "1-5-26".
-pub(super) fn looks_like_date(lower: &str) -> bool {
+fn looks_like_date(lower: &str) -> bool {
     let parts: Vec<&str> = lower.split(['/', '-']).collect();
     parts.len() == 3
         && parts
@@ -58,7 +58,7 @@ pub(super) fn take_admission_nos(w: &mut Words) -> Vec<(usize, String)> {
 }
 
 /// Words before a payment's reference.
-pub(super) const REF_MARKERS: &[&str] = &[
+const REF_MARKERS: &[&str] = &[
     "ref",
     "reference",
     "code",
@@ -67,7 +67,7 @@ pub(super) const REF_MARKERS: &[&str] = &[
     "receipt",
     "confirmation",
 ];
-pub(super) const REF_FILLER: &[&str] = &["no", "number", "id", "code", "is", "namba"];
+const REF_FILLER: &[&str] = &["no", "number", "id", "code", "is", "namba"];
 
 /// "ref QKH94M1Z11", "bank ref EQ123", "code: QKH94M1Z11".
 pub(super) fn take_marked_ref(w: &mut Words) -> Option<String> {

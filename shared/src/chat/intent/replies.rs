@@ -26,7 +26,7 @@ pub(super) const CONFIRM: &[&str] = &[
     "endelea",
 ];
 
-pub(super) const CANCEL: &[&str] = &[
+const CANCEL: &[&str] = &[
     "no",
     "n",
     "nope",

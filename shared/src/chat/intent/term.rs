@@ -16,10 +16,10 @@ pub(super) enum TermSaid {
     Unclear,
 }
 
-pub(super) const TERM_WORDS: &[&str] = &["term", "muhula", "mhula"];
-pub(super) const TERM_CONNECTORS: &[&str] = &["ya", "wa", "la", "no", "number", "namba"];
-pub(super) const CURRENT: &[&str] = &["this", "current", "hii", "huu", "hiki", "sasa"];
-pub(super) const RELATIVE: &[&str] = &[
+const TERM_WORDS: &[&str] = &["term", "muhula", "mhula"];
+const TERM_CONNECTORS: &[&str] = &["ya", "wa", "la", "no", "number", "namba"];
+const CURRENT: &[&str] = &["this", "current", "hii", "huu", "hiki", "sasa"];
+const RELATIVE: &[&str] = &[
     "last",
     "previous",
     "past",
@@ -31,7 +31,7 @@ pub(super) const RELATIVE: &[&str] = &[
 ];
 
 /// "1", "one", "I", "first", "1st", "kwanza" and so on.
-pub(super) fn term_number(lower: &str) -> Option<i16> {
+fn term_number(lower: &str) -> Option<i16> {
     match lower {
         "1" | "one" | "i" | "first" | "1st" | "kwanza" => Some(1),
         "2" | "two" | "ii" | "second" | "2nd" | "pili" => Some(2),
@@ -68,7 +68,7 @@ pub(super) fn take_term(w: &mut Words) -> (TermSaid, Option<i32>) {
 
 /// The term the words around "term" (at `i`) name: "term 2", "term hii",
 /// "muhula wa pili", "second term", "last term".
-pub(super) fn term_around(w: &mut Words, i: usize) -> (TermSaid, Option<i32>) {
+fn term_around(w: &mut Words, i: usize) -> (TermSaid, Option<i32>) {
     let next = w.skip(i + 1, TERM_CONNECTORS);
     let after = w.lower(next).to_string();
     let before = match i.checked_sub(1) {
@@ -106,12 +106,12 @@ pub(super) fn term_around(w: &mut Words, i: usize) -> (TermSaid, Option<i32>) {
 }
 
 /// "2/2026" after the word term.
-pub(super) fn term_and_year(lower: &str) -> Option<(i16, i32)> {
+fn term_and_year(lower: &str) -> Option<(i16, i32)> {
     let (term, year) = lower.split_once(['/', '-'])?;
     Some((term_number(term)?, year_number(year)?))
 }
 
-pub(super) fn year_number(lower: &str) -> Option<i32> {
+fn year_number(lower: &str) -> Option<i32> {
     let year: i32 = lower.parse().ok()?;
     (lower.len() == 4 && (2000..=2100).contains(&year)).then_some(year)
 }
@@ -156,7 +156,7 @@ pub(super) fn take_when(w: &mut Words, today: NaiveDate) -> When {
 /// "2026", "this year", "mwaka jana" (last year). A four-digit number
 /// outside 2000-2100 is a year the school cannot have, so it is unreadable
 /// rather than ignored (which would answer for the current year).
-pub(super) fn take_year(w: &mut Words, today: NaiveDate) -> Result<Option<i32>, Unreadable> {
+fn take_year(w: &mut Words, today: NaiveDate) -> Result<Option<i32>, Unreadable> {
     for i in 0..w.len() {
         if !w.free(i) {
             continue;

@@ -22,8 +22,8 @@ pub(super) struct Words {
     pub(super) used: Vec<bool>,
 }
 
-pub(super) const OPENING: &[char] = &['"', '\'', '(', '[', '{', '“', '‘', '#', '*'];
-pub(super) const CLOSING: &[char] = &[
+const OPENING: &[char] = &['"', '\'', '(', '[', '{', '“', '‘', '#', '*'];
+const CLOSING: &[char] = &[
     '?', '!', '.', ',', ';', '"', '\'', ')', ']', '}', '”', '’', '*',
 ];
 
@@ -130,7 +130,7 @@ impl Words {
 /// left out on purpose: where they are not read as an argument, they are
 /// something this parser cannot act on ("collected via M-Pesa" asks for a
 /// breakdown it does not give) and must make the message unknown.
-pub(super) const ENGLISH_WORDS: &str = "\
+const ENGLISH_WORDS: &str = "\
     a about acc account add again against alert all also am amount an and any are arrears as \
     asap at balance balances be been bill billing bob brother by can check child children \
     class classes code collect collected collection collections could create current \
@@ -149,7 +149,7 @@ pub(super) const ENGLISH_WORDS: &str = "\
     to today too total totals transaction two txn up us using via want was we were what \
     whats when where which who whole whom whose why with would year years yes yet you your";
 
-pub(super) const KISWAHILI_WORDS: &str = "\
+const KISWAHILI_WORDS: &str = "\
     ada ajili alilipa amelipa anadaiwa ankara asante bado cha darasa deni familia gani hadi \
     hao hii hiki hizi huu huyu iliyopita imelipwa inadaiwa jana je jumla karo kiasi kila \
     kuhusu kulipa kumbusha kumbushe kupitia kutoka kwa kwanza la leo lipa madeni makusanyo \
@@ -161,7 +161,7 @@ pub(super) const KISWAHILI_WORDS: &str = "\
 
 /// Words between a preposition and the learner it introduces: "for student
 /// John", "kwa mwanafunzi ADM-1", "for her son Brian".
-pub(super) const FILLER: &[&str] = &[
+const FILLER: &[&str] = &[
     "the",
     "student",
     "learner",
@@ -185,7 +185,7 @@ pub(super) const FILLER: &[&str] = &[
     "mtoto",
 ];
 
-pub(super) fn is_known_word(lower: &str) -> bool {
+fn is_known_word(lower: &str) -> bool {
     let listed = |words: &str| words.split_whitespace().any(|word| word == lower);
     listed(ENGLISH_WORDS) || listed(KISWAHILI_WORDS) || is_collect_word(lower)
 }
