@@ -11,6 +11,7 @@ mod auth;
 mod bodies;
 mod catalogue;
 mod chat;
+mod chat_collections;
 mod chat_model;
 mod classes;
 mod errors;
