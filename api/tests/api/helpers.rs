@@ -150,6 +150,21 @@ pub async fn assert_problem(response: reqwest::Response, status: StatusCode, cod
     body
 }
 
+/// The books of `member`'s school, read from the ledger, checked (trial
+/// balance balanced, 1100 = open invoice balances, 1000 = posted payments)
+/// and matched against what GET /ledger/trial-balance answers.
+pub async fn assert_books_right(app: &TestApp, member: &Member) -> shared::testing::Books {
+    let mut tx = app.tenant_tx(member.school).await;
+    let books = shared::testing::Books::read(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    books.assert_right();
+    let trial = member.trial_balance().await;
+    if let Err(problem) = books.agrees_with(&trial) {
+        panic!("{problem}");
+    }
+    books
+}
+
 /// A connection as the runtime role on the app's database, no tenant set.
 pub async fn raw_app_connection(app: &TestApp) -> PgConnection {
     let options = app.pool.connect_options();

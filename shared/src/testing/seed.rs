@@ -26,12 +26,17 @@ pub struct SeededSchool {
 impl SeededSchool {
     /// Registers `email` (Grace Wanjiru) and creates "Imara Academy" for them.
     pub async fn create(pool: &PgPool, email: &str) -> crate::Result<Self> {
+        Self::named(pool, email, "Imara Academy").await
+    }
+
+    /// Registers `email` (Grace Wanjiru) and creates the school `name` for them.
+    pub async fn named(pool: &PgPool, email: &str, name: &str) -> crate::Result<Self> {
         let account = user::register(pool, email, "Grace Wanjiru", super::client::PASSWORD).await?;
         let school = school::create(
             pool,
             account.id,
             NewSchool {
-                name: "Imara Academy".into(),
+                name: name.into(),
                 address: None,
                 contact: None,
             },
