@@ -152,6 +152,7 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
                 json!({"admission_no": "ADM-9", "first_name": "A", "last_name": "O",
                 "primary_guardian": {"first_name": bad, "last_name": "O"}}),
             ),
+            ("/guardians", json!({"first_name": bad, "last_name": "O"})),
             ("/guardians", json!({"first_name": "A", "last_name": bad})),
             (
                 "/guardians",
@@ -177,6 +178,11 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
                 "/notifications/send",
                 json!({"type": "IN_APP", "subject": bad, "body": "y"}),
             ),
+            (
+                "/reminders/schedules",
+                json!({"name": bad, "cron": "0 9 * * *"}),
+            ),
+            ("/chats", json!({"title": bad})),
         ];
         for (path, body) in cases {
             let response = owner
