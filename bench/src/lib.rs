@@ -5,11 +5,10 @@
 //! The client, seeding, the books check and child processes come from
 //! `shared::testing`; here are the run around them (arguments, a fresh
 //! database, exit status), the in-process api and worker, the production
-//! processes, event-stream reading and medians.
+//! processes and medians.
 
 pub mod in_process;
 pub mod procs;
-pub mod sse;
 
 use std::{future::Future, process::ExitCode, time::Duration};
 

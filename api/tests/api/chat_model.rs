@@ -6,11 +6,12 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use shared::testing::{EventStream, Received};
+
 use crate::{
     chat::{ask, message_when, new_chat, say},
     fake_ollama::{FakeOllama, Step, done, head, line, piece, tool_call},
     helpers::{Member, NO_MODEL, TestApp, assert_problem},
-    sse::{EventStream, Received},
 };
 
 fn events_for(session: &Member) -> reqwest::RequestBuilder {

@@ -1,5 +1,5 @@
-//! GET /events over the wire: the SSE stream is read and parsed here from
-//! the raw body, every read bounded by a timeout so no test can hang.
+//! GET /events over the wire, read with shared::testing's EventStream (it
+//! parses the raw body, every read bounded by a timeout so no test can hang).
 
 use std::time::Duration;
 
@@ -7,10 +7,11 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use shared::testing::{EventStream, Received};
+
 use crate::{
     helpers::{Member, TestApp, assert_problem},
     invoicing::{class_of, generate},
-    sse::{EventStream, Received},
 };
 
 fn ids_strictly_increase(events: &[Received]) -> bool {

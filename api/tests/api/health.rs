@@ -191,7 +191,7 @@ async fn metrics_count_requests_by_route_template_and_status_and_open_sse_stream
         .send()
         .await
         .unwrap();
-    let stream = crate::sse::EventStream::open(owner.request(Method::GET, "/events")).await;
+    let stream = shared::testing::EventStream::open(owner.request(Method::GET, "/events")).await;
 
     let metrics = scrape(&app).await;
     assert_eq!(

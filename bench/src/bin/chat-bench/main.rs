@@ -20,10 +20,10 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use bench::{app_pool, in_process, median, sse::EventStream};
+use bench::{app_pool, in_process, median};
 use reqwest::Client;
 use serde_json::{Value, json};
-use shared::testing::{ApiClient, Member};
+use shared::testing::{ApiClient, EventStream, Member};
 
 const STUDENTS: usize = 40;
 
@@ -167,8 +167,8 @@ async fn timed(
     let mut first_delta = None;
     loop {
         let event = events
-            .next_until(tokio::time::Instant::now() + limit)
-            .await?
+            .next_within(limit)
+            .await
             .with_context(|| format!("no event within {limit:?}"))?;
         let (kind, data) = (event.kind, event.data);
         if kind == "chat.message.delta" && data["message_id"] == id && first_delta.is_none() {
@@ -193,7 +193,7 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 async fn routed(setup: &Setup, messages: usize) -> anyhow::Result<()> {
-    let mut events = EventStream::open(&setup.owner).await?;
+    let mut events = EventStream::open(setup.owner.request(reqwest::Method::GET, "/events")).await;
     let chat = chat(setup).await?;
     let mut times = Vec::with_capacity(messages);
     for i in 0..messages {
@@ -283,7 +283,7 @@ async fn context_messages(
 }
 
 async fn with_model(setup: &Setup, args: &Args, tools: bool) -> anyhow::Result<()> {
-    let mut events = EventStream::open(&setup.owner).await?;
+    let mut events = EventStream::open(setup.owner.request(reqwest::Method::GET, "/events")).await;
     let (mut ttfd, mut total, mut direct) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..args.prompts {
         let prompt = PROMPTS[i % PROMPTS.len()];
