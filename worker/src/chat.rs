@@ -1,4 +1,5 @@
-//! chat.reply: answers a chat message. The router answers what it knows
+//! The assistant behind chat.reply (`jobs::chat_reply`): answers a chat
+//! message. The router answers what it knows
 //! in one transaction; anything else goes to the language model, whose
 //! text is streamed to the user as chat.message.delta events while it is
 //! written. A model that is down, slow or talking nonsense leaves the
@@ -11,6 +12,7 @@ use shared::{
     chat::{
         context, followup,
         followup::Delta,
+        phrasing::{Lang, model},
         router::{self, Routed},
         session::{self, ChatMessage},
         tools,
@@ -26,7 +28,7 @@ use shared::{
 use tokio::sync::{OnceCell, mpsc};
 use uuid::Uuid;
 
-use crate::{Ctx, runner::Perform};
+use crate::Ctx;
 
 /// The language model and what it is known to support.
 #[derive(Clone)]
@@ -65,8 +67,15 @@ impl Assistant {
 /// Messages of the conversation shown to the model.
 const HISTORY: i64 = 12;
 
-impl Perform for ChatReplyJob {
-    async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
+/// What the chat.reply job runs: `answer` as its work, `give_up_answer`
+/// when it fails for good.
+pub(crate) trait Answer {
+    fn answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
+    fn give_up_answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
+}
+
+impl Answer for ChatReplyJob {
+    async fn answer(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let Some(reply) = session::claim(&mut tx, self.message_id).await? else {
             // Already answered: a second delivery of the job.
@@ -83,7 +92,7 @@ impl Perform for ChatReplyJob {
                 &mut tx,
                 reply.id,
                 "",
-                "you are no longer a member of this school",
+                model::no_longer_a_member(Lang::REPLY),
             )
             .await?;
             followup::announce(&mut tx, &message, user_id).await?;
@@ -115,19 +124,17 @@ impl Perform for ChatReplyJob {
                         router::plan_turn(&mut tx, role, &reply, intent, today).await?,
                         Streamed::No,
                     ),
-                    None if model_reply.content.trim().is_empty() => (
-                        Turn::say(
-                            "I couldn't work that out. Try asking directly, for example \"what is the balance for ADM-2025-001?\".",
-                        ),
-                        Streamed::No,
-                    ),
+                    None if model_reply.content.trim().is_empty() => {
+                        (Turn::say(model::no_answer(Lang::REPLY)), Streamed::No)
+                    }
                     None => (Turn::say(model_reply.content.clone()), Streamed::Yes),
                 };
                 finish(&mut tx, &reply, user_id, &turn, streamed).await?;
             }
             Err((partial, error)) => {
                 tracing::warn!(error = %error, "the language model failed to answer");
-                let message = session::fail(&mut tx, reply.id, &partial, &failure(&error)).await?;
+                let failure = model::model_failed(Lang::REPLY, &error);
+                let message = session::fail(&mut tx, reply.id, &partial, &failure).await?;
                 followup::announce(&mut tx, &message, user_id).await?;
             }
         }
@@ -135,15 +142,11 @@ impl Perform for ChatReplyJob {
         Ok(())
     }
 
-    async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
+    async fn give_up_answer(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let user_id = session::owner(&mut tx, self.session_id).await?;
-        let failed = session::fail_unfinished(
-            &mut tx,
-            self.message_id,
-            "something went wrong while answering; retry the message",
-        )
-        .await?;
+        let failed =
+            session::fail_unfinished(&mut tx, self.message_id, model::gave_up(Lang::REPLY)).await?;
         if let Some(message) = failed {
             followup::announce(&mut tx, &message, user_id).await?;
         }
@@ -155,27 +158,6 @@ impl Perform for ChatReplyJob {
 /// The first tool call whose arguments are valid, as a request.
 fn tool_request(reply: &Reply) -> Option<shared::chat::intent::Intent> {
     reply.tool_calls.iter().find_map(tools::intent)
-}
-
-/// What the user is told when the model fails.
-fn failure(error: &OllamaError) -> String {
-    let why = match error {
-        OllamaError::Unreachable(_) => {
-            "the assistant's language model is not reachable".to_string()
-        }
-        OllamaError::SlowStart(wait) => format!(
-            "the assistant's language model did not start answering within {} s",
-            wait.as_secs()
-        ),
-        OllamaError::Stalled(wait) => format!(
-            "the assistant's language model stopped answering for {} s",
-            wait.as_secs()
-        ),
-        other => format!("the assistant's language model failed: {other}"),
-    };
-    format!(
-        "{why}. Retry in a moment; requests like \"what is the balance for ADM-2025-001?\" still work."
-    )
 }
 
 /// Whether the user has already seen the answer's text as deltas.

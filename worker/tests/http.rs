@@ -5,8 +5,9 @@
 use std::time::{Duration, Instant};
 
 use shared::{
+    commands::queue,
     db,
-    jobs::{self, PostPaymentJob, SendReminderJob},
+    jobs::{PostPaymentJob, SendReminderJob},
     testing::{ChildProcess, Scratch, app_pool, fresh_database, process::worker_command},
 };
 use uuid::Uuid;
@@ -61,7 +62,7 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
             school_id: school,
             run_id: Uuid::new_v4(),
         };
-        jobs::push(&mut tx, &job).await.unwrap();
+        queue::push(&mut tx, &job).await.unwrap();
     }
     tx.commit().await.unwrap();
 
@@ -117,7 +118,7 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
         payment_id: Uuid::new_v4(),
         chat: None,
     };
-    jobs::push(&mut tx, &job).await.unwrap();
+    queue::push(&mut tx, &job).await.unwrap();
     tx.commit().await.unwrap();
     let metrics = metrics_until(&base, |m| {
         sample(

@@ -9,6 +9,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use shared::{
+    commands::queue,
     db,
     domain::{
         invoice::generate::{self, GenerateInvoices},
@@ -17,7 +18,7 @@ use shared::{
         payment::{self, Method, NewPayment},
         reminder::schedule::{self, NewSchedule, ScheduleChanges},
     },
-    jobs::{self, GenerateInvoicesJob, PostPaymentJob},
+    jobs::{GenerateInvoicesJob, PostPaymentJob},
     testing::{
         ChildProcess, Scratch, app_pool, fresh_database,
         process::worker_command,
@@ -100,7 +101,7 @@ async fn school_with_families() -> (School, Vec<Uuid>) {
     let generation = operation::create(&mut tx, "invoices.generate", Some(school.user_id))
         .await
         .unwrap();
-    jobs::push(
+    queue::push(
         &mut tx,
         &GenerateInvoicesJob {
             school_id: school.school_id,
@@ -132,7 +133,7 @@ async fn pay_in_full(school: &School, student: Uuid) {
     )
     .await
     .unwrap();
-    jobs::push(
+    queue::push(
         &mut tx,
         &PostPaymentJob {
             school_id: school.school_id,

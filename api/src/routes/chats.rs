@@ -8,9 +8,12 @@ use shared::{
     chat::{
         confirm::{self, open_action},
         followup,
-        session::{self, ChatMessage, ChatSession, Exchange, NewMessage, NewSession},
+        session::{
+            self, ChatMessage, ChatSession, Exchange, MessageRole, MessageStatus, NewMessage,
+            NewSession,
+        },
     },
-    jobs::{self, ChatReplyJob},
+    commands,
     page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -93,13 +96,8 @@ async fn post_message(
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, Json<Exchange>), ApiError> {
     let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
-    let exchange = session::post(&mut tenant.tx, chat.id, &new).await?;
-    let job = ChatReplyJob {
-        school_id: tenant.school_id,
-        session_id: chat.id,
-        message_id: exchange.assistant_message.id,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let exchange = commands::chat::post_message(&mut tenant.tx, actor, chat.id, &new).await?;
     tenant.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(exchange)))
 }
@@ -174,20 +172,15 @@ async fn retry_message(
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
     let message = session::lock_message(&mut tenant.tx, chat.id, message_id).await?;
-    if message.role != "assistant" || message.status != "failed" {
+    if message.role != MessageRole::Assistant || message.status != MessageStatus::Failed {
         return Err(shared::Error::conflict(
             "message_not_failed",
             "only a failed assistant message can be retried",
         )
         .into());
     }
-    let message = session::reset_for_retry(&mut tenant.tx, message.id).await?;
-    let job = ChatReplyJob {
-        school_id: tenant.school_id,
-        session_id: chat.id,
-        message_id: message.id,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let message = commands::chat::retry_answer(&mut tenant.tx, actor, chat.id, message.id).await?;
     tenant.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(message)))
 }

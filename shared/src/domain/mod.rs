@@ -2,6 +2,7 @@
 //! module per resource with the queries that read and write it.
 
 pub mod calendar;
+pub mod chat;
 pub mod class;
 pub mod de;
 pub mod fees;
@@ -20,3 +21,4 @@ pub mod school;
 pub mod statement;
 pub mod student;
 pub mod text;
+mod text_enum;

@@ -12,6 +12,7 @@ use super::{
     guardian::{self, NewGuardian},
     money::Money,
     text,
+    text_enum::text_enum,
 };
 use crate::{
     audit::{self, Change},
@@ -21,6 +22,9 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = StudentStatus)]
 pub enum Status {
     Active,
     Suspended,
@@ -29,35 +33,19 @@ pub enum Status {
     Withdrawn,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "ACTIVE",
-            Status::Suspended => "SUSPENDED",
-            Status::Transferred => "TRANSFERRED",
-            Status::Graduated => "GRADUATED",
-            Status::Withdrawn => "WITHDRAWN",
-        }
-    }
-}
+text_enum!(Status);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Gender {
     Male,
     Female,
     Other,
 }
 
-impl Gender {
-    fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "MALE",
-            Gender::Female => "FEMALE",
-            Gender::Other => "OTHER",
-        }
-    }
-}
+text_enum!(Gender);
 
 /// The school's own key for a learner, what parents type as the M-Pesa
 /// account number: letters, digits and / - . _, stored upper-case.
@@ -113,10 +101,10 @@ pub struct Student {
     pub admission_no: String,
     pub first_name: String,
     pub last_name: String,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub date_of_birth: Option<NaiveDate>,
     pub class_id: Option<Uuid>,
-    pub status: String,
+    pub status: Status,
     pub upi_no: Option<String>,
     pub knec_no: Option<String>,
     pub birth_cert_no: Option<String>,
@@ -197,7 +185,7 @@ pub async fn create(
     .bind(&admission_no)
     .bind(&first_name)
     .bind(&last_name)
-    .bind(new.gender.map(Gender::as_str))
+    .bind(new.gender)
     .bind(new.date_of_birth)
     .bind(new.class_id)
     .bind(optional_id("upi_no", new.upi_no.as_deref())?)
@@ -298,7 +286,7 @@ pub async fn list(
     ))
     .bind(page.after)
     .bind(filter.class_id)
-    .bind(filter.status.map(Status::as_str))
+    .bind(filter.status)
     .bind(q)
     .bind(page.fetch())
     .fetch_all(conn)
@@ -327,7 +315,7 @@ pub async fn update(
     .bind(id)
     .bind(changes.class_id.is_some())
     .bind(changes.class_id.flatten())
-    .bind(changes.status.map(Status::as_str))
+    .bind(changes.status)
     .execute(&mut *conn)
     .await?;
     let detail = get(conn, id).await?;
@@ -339,6 +327,93 @@ pub async fn update(
     };
     audit::record(conn, change, Some(&before), Some(&detail.student)).await?;
     Ok(detail)
+}
+
+/// A learner found by what a user called them, with what tells two apart.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Match {
+    pub id: Uuid,
+    /// "First Last".
+    pub name: String,
+    pub admission_no: String,
+    pub class_name: Option<String>,
+    pub status: Status,
+}
+
+const MATCH_SELECT: &str = "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class_name, s.status
+       FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id";
+
+/// The learner with admission number `admission_no` (as stored, upper case);
+/// none or one.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_admission_no(
+    conn: &mut PgConnection,
+    admission_no: &str,
+) -> Result<Vec<Match>> {
+    let found = sqlx::query_as(sql!("{MATCH_SELECT} WHERE s.admission_no = $1"))
+        .bind(admission_no)
+        .fetch_all(conn)
+        .await?;
+    Ok(found)
+}
+
+/// Learners whose full name holds every one of `words` (lower case) as a
+/// whole word, active ones first, then by name; at most 20.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_name_words(conn: &mut PgConnection, words: &[String]) -> Result<Vec<Match>> {
+    let found = sqlx::query_as(sql!(
+        "{MATCH_SELECT}
+          WHERE regexp_split_to_array(lower(btrim(s.first_name || ' ' || s.last_name)), '\\s+') @> $1::text[]
+          ORDER BY s.status <> 'ACTIVE', s.last_name, s.first_name, s.admission_no
+          LIMIT 20"
+    ))
+    .bind(words)
+    .fetch_all(conn)
+    .await?;
+    Ok(found)
+}
+
+/// A learner's full name and admission number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Named {
+    /// "First Last".
+    pub name: String,
+    pub admission_no: String,
+}
+
+/// The student's name and admission number.
+#[tracing::instrument(skip_all)]
+pub async fn named(conn: &mut PgConnection, id: Uuid) -> Result<Named> {
+    let named = sqlx::query_as(
+        "SELECT first_name || ' ' || last_name AS name, admission_no FROM students WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok(named)
+}
+
+/// A class's active learners and what those who owe owe (`BALANCE_SQL`).
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct ClassBalances {
+    pub students: i64,
+    pub owing: i64,
+    pub owed: Money,
+}
+
+/// The class's active students, how many owe and what they owe.
+#[tracing::instrument(skip_all)]
+pub async fn balances_in_class(conn: &mut PgConnection, class_id: Uuid) -> Result<ClassBalances> {
+    let balances = sqlx::query_as(sql!(
+        "SELECT count(*) AS students, count(*) FILTER (WHERE b.balance > 0) AS owing,
+                coalesce(sum(b.balance) FILTER (WHERE b.balance > 0), 0) AS owed
+           FROM (SELECT {BALANCE_SQL} AS balance FROM students s
+                  WHERE s.class_id = $1 AND s.status = 'ACTIVE') b"
+    ))
+    .bind(class_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(balances)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::money::Money;
+use super::{money::Money, text_enum::text_enum};
 use crate::{
     error::{Error, Result},
     page::{Page, PageRequest},
@@ -26,8 +26,7 @@ pub struct Invoice {
     pub total: Money,
     pub paid: Money,
     pub balance: Money,
-    /// UNPAID, PARTIAL, PAID or CANCELLED.
-    pub status: String,
+    pub status: Status,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -42,6 +41,9 @@ pub struct InvoiceLine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = InvoiceStatus)]
 pub enum Status {
     Unpaid,
     Partial,
@@ -49,16 +51,7 @@ pub enum Status {
     Cancelled,
 }
 
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Unpaid => "UNPAID",
-            Status::Partial => "PARTIAL",
-            Status::Paid => "PAID",
-            Status::Cancelled => "CANCELLED",
-        }
-    }
-}
+text_enum!(Status);
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct InvoiceFilter {
@@ -108,7 +101,7 @@ pub async fn list(
     .bind(page.after)
     .bind(filter.student_id)
     .bind(filter.class_id)
-    .bind(filter.status.map(Status::as_str))
+    .bind(filter.status)
     .bind(filter.term)
     .bind(filter.year)
     .bind(page.fetch())
@@ -143,4 +136,69 @@ pub async fn record_payment(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// An invoice still owed on, and what is due on it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenInvoice {
+    pub number: String,
+    pub term: i16,
+    pub year: i32,
+    pub due: Money,
+}
+
+/// The student's unpaid and part-paid invoices, oldest first; at most `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn open_for_student(
+    conn: &mut PgConnection,
+    student_id: Uuid,
+    limit: i64,
+) -> Result<Vec<OpenInvoice>> {
+    let open = sqlx::query_as(
+        "SELECT number, term, year, total - paid AS due FROM invoices
+          WHERE student_id = $1 AND status IN ('UNPAID', 'PARTIAL') ORDER BY issued_at, number LIMIT $2",
+    )
+    .bind(student_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(open)
+}
+
+/// The student's invoice numbered `number`, if there is one.
+#[tracing::instrument(skip_all)]
+pub async fn id_by_number(
+    conn: &mut PgConnection,
+    student_id: Uuid,
+    number: &str,
+) -> Result<Option<Uuid>> {
+    let id = sqlx::query_scalar("SELECT id FROM invoices WHERE student_id = $1 AND number = $2")
+        .bind(student_id)
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
+    Ok(id)
+}
+
+/// What a term's invoices (all but cancelled ones) add up to.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct TermTotals {
+    pub invoices: i64,
+    pub invoiced: Money,
+    /// Paid against those invoices.
+    pub collected: Money,
+}
+
+/// The term's invoices: how many, what they charge and what is paid on them.
+#[tracing::instrument(skip_all)]
+pub async fn term_totals(conn: &mut PgConnection, term: i16, year: i32) -> Result<TermTotals> {
+    let totals = sqlx::query_as(
+        "SELECT count(*) AS invoices, coalesce(sum(total), 0) AS invoiced, coalesce(sum(paid), 0) AS collected
+           FROM invoices WHERE term = $1 AND year = $2 AND status <> 'CANCELLED'",
+    )
+    .bind(term)
+    .bind(year)
+    .fetch_one(conn)
+    .await?;
+    Ok(totals)
 }

@@ -2,9 +2,13 @@
 //! idempotent: a payment already POSTED is left alone.
 
 use shared::{
-    chat::{action::ActionStatus, followup},
+    chat::{
+        action::ActionStatus,
+        followup,
+        phrasing::{Lang, outcomes},
+    },
     db,
-    domain::{money::Money, payment},
+    domain::payment::{self, PostingStatus},
     jobs::PostPaymentJob,
 };
 
@@ -15,16 +19,9 @@ impl Perform for PostPaymentJob {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let posted = payment::post(&mut tx, self.payment_id).await?;
         if let (Some(link), Some(posted)) = (self.chat, &posted) {
-            let mut line = format!("Posted to the ledger: {}", posted.amount.kes());
-            if posted.credit.decimal() > Money::ZERO.decimal() {
-                line.push_str(&format!(
-                    ", of which {} kept as credit",
-                    posted.credit.kes()
-                ));
-            }
-            line.push('.');
+            let line = outcomes::payment_posted(Lang::REPLY, posted.amount, posted.credit);
             let mut result = serde_json::to_value(posted).map_err(anyhow::Error::from)?;
-            result["posting_status"] = "POSTED".into();
+            result["posting_status"] = serde_json::json!(PostingStatus::Posted);
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
         }
         tx.commit().await?;
@@ -36,18 +33,15 @@ impl Perform for PostPaymentJob {
 
     async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        sqlx::query("UPDATE payments SET posting_status = 'FAILED' WHERE id = $1 AND posting_status = 'PENDING'")
-            .bind(self.payment_id)
-            .execute(&mut *tx)
-            .await?;
+        payment::fail_posting(&mut tx, self.payment_id).await?;
         if let Some(link) = self.chat {
-            let result = serde_json::json!({"posting_status": "FAILED"});
+            let result = serde_json::json!({"posting_status": PostingStatus::Failed});
             followup::report(
                 &mut tx,
                 link,
                 ActionStatus::Failed,
                 result,
-                "Posting the payment failed; it has been logged.",
+                outcomes::payment_failed(Lang::REPLY),
             )
             .await?;
         }

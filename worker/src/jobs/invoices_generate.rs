@@ -4,7 +4,11 @@
 
 use serde::Serialize;
 use shared::{
-    chat::{action::ActionStatus, followup, preview::plural},
+    chat::{
+        action::ActionStatus,
+        followup,
+        phrasing::{Lang, outcomes},
+    },
     db,
     domain::{
         invoice::generate::{self, Generated},
@@ -38,7 +42,8 @@ struct InvoicesGenerated<'a> {
 impl Perform for GenerateInvoicesJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::get(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::get(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         let students = generate::students(&mut tx, &self.request).await?;
@@ -67,7 +72,8 @@ impl Perform for GenerateInvoicesJob {
         // orphan re-queued while the first still runs): the lock makes one
         // of them the finisher, and the result comes from the database.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::lock(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         let generated = generate::summary(
@@ -89,18 +95,11 @@ impl Perform for GenerateInvoicesJob {
         };
         events::append(&mut tx, "invoice.generated", &summary).await?;
         if let Some(link) = self.chat {
-            let line = format!(
-                "Done: {} issued, totalling {}{}.",
-                plural(generated.created, "invoice"),
-                generated.total_amount.kes(),
-                if generated.already_invoiced > 0 {
-                    format!(
-                        "; {} already invoiced",
-                        plural(generated.already_invoiced, "student")
-                    )
-                } else {
-                    String::new()
-                }
+            let line = outcomes::invoices_done(
+                Lang::REPLY,
+                generated.created,
+                generated.total_amount,
+                generated.already_invoiced,
             );
             let result = serde_json::to_value(&generated).map_err(anyhow::Error::from)?;
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
@@ -122,7 +121,7 @@ impl Perform for GenerateInvoicesJob {
         operation::fail(&mut tx, self.operation_id, &code, &detail).await?;
         if let Some(link) = self.chat {
             let result = serde_json::json!({"error": {"code": code, "detail": detail}});
-            let line = format!("Invoice generation failed: {detail}");
+            let line = outcomes::invoices_failed(Lang::REPLY, &detail);
             followup::report(&mut tx, link, ActionStatus::Failed, result, &line).await?;
         }
         tx.commit().await?;
