@@ -28,6 +28,5 @@ mod quickstart;
 mod reminders;
 mod schools;
 mod smtp;
-mod sse;
 mod students;
 mod tenancy;
