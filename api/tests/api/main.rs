@@ -30,6 +30,5 @@ mod quickstart;
 mod reminders;
 mod schools;
 mod smtp;
-mod sse;
 mod students;
 mod tenancy;
