@@ -21,6 +21,10 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
+    /// The school's share of the server, or the database pool, is in use:
+    /// 503 `busy` with Retry-After, never a 500.
+    #[error("busy")]
+    Busy,
 }
 
 impl ApiError {
@@ -45,6 +49,11 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         Self::Domain(err.into())
     }
+}
+
+/// No connection came free within the pool's acquire timeout.
+fn pool_exhausted(err: &DomainError) -> bool {
+    matches!(err, DomainError::Database(sqlx::Error::PoolTimedOut))
 }
 
 /// The problem details body; `code` is the member clients switch on.
@@ -102,6 +111,14 @@ impl IntoResponse for ApiError {
             } => problem(status, code, detail),
             ApiError::Domain(DomainError::Client { kind, code, detail }) => {
                 problem(status_of(kind), &code, detail)
+            }
+            ApiError::Busy => crate::guard::busy(
+                "busy",
+                "the school's requests are using their whole share of the server; try again in a moment",
+            ),
+            ApiError::Domain(err) if pool_exhausted(&err) => {
+                tracing::warn!("no database connection came free in time");
+                crate::guard::busy("busy", "the server is busy; try again in a moment")
             }
             ApiError::Domain(internal) => {
                 tracing::error!(error = ?anyhow::Error::from(internal), "request failed");

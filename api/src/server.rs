@@ -18,6 +18,7 @@ use tower_http::{
 use crate::{
     AppState,
     error::problem,
+    guard,
     metrics::{self, HttpMetrics},
     routes,
 };
@@ -29,12 +30,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     let http_metrics = Arc::new(HttpMetrics::default());
+    let guard = state.guard.clone();
     routes::all()
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "route_not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
             problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // Bodies are read whole before any extractor takes a connection.
+        .layer(axum::middleware::from_fn_with_state(guard, guard::read_body_then_run))
         .layer(CatchPanicLayer::custom(|_panic| -> Response {
             problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
         }))

@@ -236,6 +236,7 @@ async fn run(args: &Args, database: &str) -> anyhow::Result<()> {
     let api_pool = app_pool(database, 10).await?;
     let worker_pool = app_pool(database, 10).await?;
     let state = api::AppState {
+        guard: Default::default(),
         pool: api_pool.clone(),
         keys: api::jwt::Keys::new(JWT_SECRET.as_bytes(), 60),
         refresh_days: 7,

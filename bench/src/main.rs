@@ -243,6 +243,7 @@ async fn bench(args: &Args, database: &str) -> anyhow::Result<bool> {
         .context("DATABASE_URL must be the runtime role, bound by RLS")?;
 
     let state = api::AppState {
+        guard: Default::default(),
         pool: api_pool.clone(),
         keys: api::jwt::Keys::new(JWT_SECRET.as_bytes(), 60),
         refresh_days: 7,

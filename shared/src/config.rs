@@ -26,6 +26,14 @@ pub struct ApiConfig {
     pub jwt_secret: Secret<String>,
     pub jwt_expires_minutes: i64,
     pub refresh_expires_days: i64,
+    /// API_BODY_TIMEOUT_SECS: a client's time to send its whole body.
+    pub body_timeout: std::time::Duration,
+    /// API_REQUEST_TIMEOUT_SECS: a handler's time to answer.
+    pub request_timeout: std::time::Duration,
+    /// API_SCHOOL_CONCURRENCY: one school's tenant requests at once.
+    pub school_concurrency: usize,
+    /// API_SCHOOL_WAIT_MS: how long a request waits for its school's place.
+    pub school_wait: std::time::Duration,
 }
 
 /// Where email goes: an SMTP server, or (development default, with no
@@ -163,11 +171,30 @@ impl ApiConfig {
                 "REFRESH_EXPIRES_DAYS must be between 1 and 90".into(),
             ));
         }
+        let body_timeout_secs: u64 = parsed(&get, "API_BODY_TIMEOUT_SECS", 10)?;
+        let request_timeout_secs: u64 = parsed(&get, "API_REQUEST_TIMEOUT_SECS", 75)?;
+        let school_concurrency: usize = parsed(&get, "API_SCHOOL_CONCURRENCY", 5)?;
+        let school_wait_ms: u64 = parsed(&get, "API_SCHOOL_WAIT_MS", 5000)?;
+        if !(1..=300).contains(&body_timeout_secs) || !(1..=3600).contains(&request_timeout_secs) {
+            return Err(ConfigError(
+                "API_BODY_TIMEOUT_SECS must be 1 to 300 and API_REQUEST_TIMEOUT_SECS 1 to 3600"
+                    .into(),
+            ));
+        }
+        if school_concurrency == 0 {
+            return Err(ConfigError(
+                "API_SCHOOL_CONCURRENCY must be at least 1".into(),
+            ));
+        }
         Ok(Self {
             listen_addr: SocketAddr::new(host, port),
             jwt_secret: Secret::new(jwt_secret),
             jwt_expires_minutes,
             refresh_expires_days,
+            body_timeout: std::time::Duration::from_secs(body_timeout_secs),
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            school_concurrency,
+            school_wait: std::time::Duration::from_millis(school_wait_ms),
         })
     }
 }

@@ -54,6 +54,7 @@ impl TestApp {
             .expect("the test role is the runtime role, bound by RLS");
         let keys = Keys::new(JWT_SECRET.as_bytes(), 60);
         let state = AppState {
+            guard: Default::default(),
             pool: pool.clone(),
             keys: keys.clone(),
             refresh_days: 7,

@@ -41,7 +41,9 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// MALE, FEMALE or OTHER, accepted in any letter case and as M or F
+/// (the seed's clients send `"Male"`); stored and returned upper-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Gender {
     Male,
@@ -56,6 +58,27 @@ impl Gender {
             Gender::Female => "FEMALE",
             Gender::Other => "OTHER",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "MALE" | "M" => Some(Gender::Male),
+            "FEMALE" | "F" => Some(Gender::Female),
+            "OTHER" => Some(Gender::Other),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Gender {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Gender::parse(&raw).ok_or_else(|| {
+            let shown: String = raw.chars().take(16).collect();
+            serde::de::Error::custom(format!(
+                "gender {shown:?} is not one of MALE, FEMALE or OTHER (any letter case; M or F also do)"
+            ))
+        })
     }
 }
 
