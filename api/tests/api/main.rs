@@ -21,6 +21,7 @@ mod health;
 mod helpers;
 mod invoicing;
 mod ledger;
+mod lookalikes;
 mod notifications;
 mod payments;
 mod quickstart;

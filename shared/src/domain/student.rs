@@ -85,7 +85,7 @@ impl<'de> Deserialize<'de> for Gender {
 /// The school's own key for a learner, what parents type as the M-Pesa
 /// account number: letters, digits and / - . _, stored upper-case.
 pub fn admission_no(raw: &str) -> Result<String> {
-    let value = raw.trim().to_uppercase();
+    let value = super::text::identifier_form(raw).to_uppercase();
     let valid = (1..=32).contains(&value.len())
         && value
             .chars()
