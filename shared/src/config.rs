@@ -139,6 +139,16 @@ impl Config {
                 )));
             }
         };
+        // Each process that signs or checks tokens refuses a weak secret in
+        // production; the worker has none to check unless it is given one.
+        if environment == Environment::Production
+            && let Some(secret) = get("JWT_SECRET")
+            && let Some(why) = crate::secret::weakness(&secret)
+        {
+            return Err(ConfigError(format!(
+                "JWT_SECRET {why}: with ENV=production set a secret of your own"
+            )));
+        }
         let database_url = required(&get, "DATABASE_URL")?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError("DATABASE_URL must be a postgres:// URL".into()));
@@ -158,7 +168,8 @@ impl ApiConfig {
             return Err(ConfigError("JWT_SECRET must be at least 32 bytes".into()));
         }
         let port: u16 = parsed(&get, "PORT", 8000)?;
-        let host: std::net::IpAddr = parsed(&get, "HOST", std::net::Ipv4Addr::UNSPECIFIED.into())?;
+        // Loopback unless told otherwise: a development api is not on the network.
+        let host: std::net::IpAddr = parsed(&get, "HOST", std::net::Ipv4Addr::LOCALHOST.into())?;
         let jwt_expires_minutes: i64 = parsed(&get, "JWT_EXPIRES_MINUTES", 60)?;
         let refresh_expires_days: i64 = parsed(&get, "REFRESH_EXPIRES_DAYS", 7)?;
         if !(1..=24 * 60).contains(&jwt_expires_minutes) {
@@ -275,6 +286,45 @@ mod tests {
             ApiConfig::from_lookup(&env).unwrap()
         );
         assert!(!shown.contains(SECRET) && !shown.contains("pw@"));
+    }
+
+    #[test]
+    fn production_refuses_a_published_or_weak_jwt_secret() {
+        for weak in [
+            "change-me-to-a-long-random-string-of-at-least-32-bytes",
+            "dev-only-jwt-secret-change-me-0123456789abcdef",
+            SECRET,
+        ] {
+            let pairs = [
+                ("ENV", "production"),
+                ("DATABASE_URL", "postgres://a@b/c"),
+                ("JWT_SECRET", weak),
+            ];
+            let env = lookup(&pairs);
+            let err = Config::from_lookup(&env).unwrap_err().to_string();
+            assert!(err.contains("JWT_SECRET") && !err.contains(weak), "{err}");
+        }
+        let strong = lookup(&[
+            ("ENV", "production"),
+            ("DATABASE_URL", "postgres://a@b/c"),
+            (
+                "JWT_SECRET",
+                "q8Jx0mZ3vR7tYk2LwP9sN4bH6cF1dG5eA0uI3oE7yT8rW2qX5zV9nM4lK6jB1hC3",
+            ),
+        ]);
+        assert!(Config::from_lookup(&strong).is_ok());
+        // Development keeps working with the example secret.
+        let dev = lookup(&[("DATABASE_URL", "postgres://a@b/c"), ("JWT_SECRET", SECRET)]);
+        assert!(Config::from_lookup(&dev).is_ok());
+    }
+
+    #[test]
+    fn the_api_listens_on_loopback_unless_host_says_otherwise() {
+        let api = ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET)])).unwrap();
+        assert!(api.listen_addr.ip().is_loopback());
+        let api =
+            ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET), ("HOST", "0.0.0.0")])).unwrap();
+        assert!(api.listen_addr.ip().is_unspecified());
     }
 
     #[test]

@@ -16,13 +16,15 @@ pub fn identifier_form(raw: &str) -> String {
 }
 
 /// Unicode's format characters (category Cf) and variation selectors:
-/// they print as nothing.
+/// they print as nothing. Direction overrides and isolates are not among
+/// them (nor the direction marks): they reorder what is shown, so they
+/// are refused, never dropped.
 fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}'
+        '\u{00AD}' | '\u{034F}' | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}'
         | '\u{0890}'..='\u{0891}' | '\u{08E2}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
-        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200D}'
+        | '\u{2060}'..='\u{2065}' | '\u{206A}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
         | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
         | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
         | '\u{E0001}' | '\u{E0020}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
@@ -95,6 +97,7 @@ pub fn email(value: &str) -> Result<String> {
         && !email.chars().any(|c| {
             c.is_whitespace()
                 || c.is_control()
+                || is_bidi_control(c)
                 || matches!(
                     c,
                     ',' | ';' | '<' | '>' | '"' | '(' | ')' | '[' | ']' | '\\'
