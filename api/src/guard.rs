@@ -36,6 +36,8 @@ pub struct Limits {
     /// place up to `school_wait`, then get 503 `busy`.
     pub school_concurrency: usize,
     pub school_wait: Duration,
+    /// Browser origins allowed by CORS; empty: CORS is off.
+    pub cors_origins: Vec<HeaderValue>,
 }
 
 impl Default for Limits {
@@ -45,6 +47,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(75),
             school_concurrency: 5,
             school_wait: Duration::from_secs(5),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -56,6 +59,11 @@ impl Limits {
             request_timeout: config.request_timeout,
             school_concurrency: config.school_concurrency,
             school_wait: config.school_wait,
+            cors_origins: config
+                .cors_origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok())
+                .collect(),
         }
     }
 }
@@ -116,6 +124,43 @@ fn is_too_large(err: &axum::Error) -> bool {
         source = current.source();
     }
     false
+}
+
+/// CORS for the configured origins only, or none at all: the headers a
+/// client sends and the ones it may read.
+pub fn cors(limits: &Limits) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if limits.cors_origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(limits.cors_origins.clone()))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                HeaderName::from_static("x-school-id"),
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("prefer"),
+                HeaderName::from_static("last-event-id"),
+            ])
+            .expose_headers([
+                header::LOCATION,
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("preference-applied"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// 503 with `Retry-After: 1`: the server is fine, only busy.

@@ -31,6 +31,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let http_metrics = Arc::new(HttpMetrics::default());
     let guard = state.guard.clone();
+    let cors_limits = state.guard.limits.clone();
     routes::all()
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "route_not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
@@ -54,6 +55,8 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %request.method(), route, request_id, school_id = tracing::field::Empty)
             }),
         )
+        // Outermost but for the request id: a preflight never reaches a handler.
+        .layer(tower::util::option_layer(guard::cors(&cors_limits)))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)

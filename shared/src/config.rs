@@ -34,6 +34,9 @@ pub struct ApiConfig {
     pub school_concurrency: usize,
     /// API_SCHOOL_WAIT_MS: how long a request waits for its school's place.
     pub school_wait: std::time::Duration,
+    /// CORS_ALLOWED_ORIGINS: browser origins allowed to call the api,
+    /// comma-separated (`https://app.example.ac.ke`); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// Where email goes: an SMTP server, or (development default, with no
@@ -192,6 +195,21 @@ impl ApiConfig {
                     .into(),
             ));
         }
+        let cors_origins: Vec<String> = get("CORS_ALLOWED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_string())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        if let Some(bad) = cors_origins.iter().find(|origin| {
+            !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.contains('*')
+                || origin[8..].contains('/')
+        }) {
+            return Err(ConfigError(format!(
+                "CORS_ALLOWED_ORIGINS: {bad:?} is not an origin like https://app.example.ac.ke"
+            )));
+        }
         if school_concurrency == 0 {
             return Err(ConfigError(
                 "API_SCHOOL_CONCURRENCY must be at least 1".into(),
@@ -206,6 +224,7 @@ impl ApiConfig {
             request_timeout: std::time::Duration::from_secs(request_timeout_secs),
             school_concurrency,
             school_wait: std::time::Duration::from_millis(school_wait_ms),
+            cors_origins,
         })
     }
 }

@@ -12,6 +12,7 @@ mod catalogue;
 mod chat;
 mod chat_model;
 mod classes;
+mod cors;
 mod docs_offline;
 mod errors;
 mod events;
