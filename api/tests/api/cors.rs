@@ -31,8 +31,10 @@ async fn cors_is_off_by_default() {
 
 #[tokio::test]
 async fn configured_origins_are_allowed_and_others_are_not() {
-    let mut limits = api::guard::Limits::default();
-    limits.cors_origins = vec!["https://app.imara.ac.ke".parse().unwrap()];
+    let limits = api::guard::Limits {
+        cors_origins: vec!["https://app.imara.ac.ke".parse().unwrap()],
+        ..Default::default()
+    };
     let app = TestApp::spawn_with_limits(limits).await;
 
     let allowed = preflight(&app, "https://app.imara.ac.ke").await;
