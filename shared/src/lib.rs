@@ -1,5 +1,8 @@
 //! SchoolOps core shared by the api and the worker: configuration, database
 //! access under row-level security, and the school domain. Knows no HTTP.
+//! `domain` reads and writes the rows, one module per resource; `commands`
+//! is the only code that queues work, writing rows and pushing their job
+//! (`jobs` holds the job types and queue names) in one transaction.
 
 pub mod audit;
 pub mod auth;

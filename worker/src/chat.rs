@@ -1,4 +1,5 @@
-//! chat.reply: answers a chat message. The router answers what it knows
+//! The assistant behind chat.reply (`jobs::chat_reply`): answers a chat
+//! message. The router answers what it knows
 //! in one transaction; anything else goes to the language model, whose
 //! text is streamed to the user as chat.message.delta events while it is
 //! written. A model that is down, slow or talking nonsense leaves the
@@ -26,7 +27,7 @@ use shared::{
 use tokio::sync::{OnceCell, mpsc};
 use uuid::Uuid;
 
-use crate::{Ctx, runner::Perform};
+use crate::Ctx;
 
 /// The language model and what it is known to support.
 #[derive(Clone)]
@@ -65,8 +66,15 @@ impl Assistant {
 /// Messages of the conversation shown to the model.
 const HISTORY: i64 = 12;
 
-impl Perform for ChatReplyJob {
-    async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
+/// What the chat.reply job runs: `answer` as its work, `give_up_answer`
+/// when it fails for good.
+pub(crate) trait Answer {
+    fn answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
+    fn give_up_answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
+}
+
+impl Answer for ChatReplyJob {
+    async fn answer(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let Some(reply) = session::claim(&mut tx, self.message_id).await? else {
             // Already answered: a second delivery of the job.
@@ -135,7 +143,7 @@ impl Perform for ChatReplyJob {
         Ok(())
     }
 
-    async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
+    async fn give_up_answer(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let user_id = session::owner(&mut tx, self.session_id).await?;
         let failed = session::fail_unfinished(

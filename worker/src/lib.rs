@@ -1,17 +1,18 @@
-//! The SchoolOps worker: apalis workers on PostgreSQL, one module per job
-//! family. The list of jobs is in `jobs()`; adding one is a type with a
-//! queue, a `perform`, and a line there.
+//! The SchoolOps worker: apalis workers on PostgreSQL. `jobs/` holds one
+//! file per queue (the job's `perform` and `give_up`), `runner` runs a job
+//! type on its queue, `chat` is the assistant behind chat.reply, `mail`
+//! sends email, `scheduler` queues reminder runs and `pruning` keeps the
+//! tables small. The list of jobs is in `monitor()`; adding one is a type
+//! in `shared::jobs`, a command that pushes it, a file in `jobs/` and a
+//! line there and in `QUEUES`.
 
 pub mod chat;
 pub mod http;
-mod invoices;
+mod jobs;
 pub mod mail;
 pub mod metrics;
-mod notifications;
 pub mod options;
-mod payments;
 pub mod pruning;
-mod reminders;
 mod runner;
 pub mod scheduler;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use shared::{
-    db,
+    commands, db,
     domain::reminder::{run, timing::Timing},
 };
 use sqlx::PgPool;
@@ -51,7 +51,13 @@ pub async fn enqueue_due(pool: &PgPool, now: DateTime<Utc>) -> shared::Result<us
             continue;
         };
         let mut tx = db::begin_tenant(pool, schedule.school_id, None).await?;
-        let mine = run::enqueue(&mut tx, schedule.schedule_id, tick).await?;
+        let mine = commands::reminders::enqueue_run(
+            &mut tx,
+            schedule.school_id,
+            schedule.schedule_id,
+            tick,
+        )
+        .await?;
         tx.commit().await?;
         if mine {
             tracing::info!(school_id = %schedule.school_id, schedule_id = %schedule.schedule_id, %tick, "reminder run queued");

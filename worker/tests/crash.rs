@@ -14,6 +14,7 @@ use common::{Scratch, WorkerProcess};
 
 use shared::{
     auth::user,
+    commands::queue,
     db,
     domain::{
         class::{self, NewClass},
@@ -23,7 +24,7 @@ use shared::{
         payment::{self, Method, NewPayment},
         school::{self, NewSchool},
     },
-    jobs::{self, GenerateInvoicesJob, PostPaymentJob},
+    jobs::{GenerateInvoicesJob, PostPaymentJob},
     testing::{app_pool, fresh_database},
 };
 use sqlx::PgPool;
@@ -126,7 +127,7 @@ impl School {
             request,
             chat: None,
         };
-        jobs::push(&mut tx, &job).await.unwrap();
+        queue::push(&mut tx, &job).await.unwrap();
         tx.commit().await.unwrap();
         job
     }
@@ -136,7 +137,7 @@ impl School {
         let mut tx = db::begin_tenant(&self.pool, self.school_id, Some(self.user_id))
             .await
             .unwrap();
-        jobs::push(&mut tx, job).await.unwrap();
+        queue::push(&mut tx, job).await.unwrap();
         tx.commit().await.unwrap();
     }
 
@@ -356,7 +357,8 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
 
     let after_kill = school.operation(job.operation_id).await;
     assert_eq!(
-        after_kill.status, "running",
+        after_kill.status,
+        operation::Status::Running,
         "killed mid-run: {after_kill:?}"
     );
     let mut tx = school.tenant().await;
@@ -379,7 +381,12 @@ async fn a_worker_killed_mid_generation_is_replaced_and_the_books_end_exactly_ri
     let done = school
         .finished(job.operation_id, Duration::from_secs(120), &mut second)
         .await;
-    assert_eq!(done.status, "succeeded", "{done:?}\n{}", second.log_text());
+    assert_eq!(
+        done.status,
+        operation::Status::Succeeded,
+        "{done:?}\n{}",
+        second.log_text()
+    );
     assert_eq!(done.progress.done, STUDENTS as i32);
     let result = done.result.clone().unwrap();
     assert_eq!(
@@ -423,7 +430,7 @@ async fn a_generation_job_delivered_again_after_it_succeeded_changes_nothing() {
     let first = school
         .finished(job.operation_id, Duration::from_secs(60), &mut worker)
         .await;
-    assert_eq!(first.status, "succeeded");
+    assert_eq!(first.status, operation::Status::Succeeded);
     school
         .queue_drained(Duration::from_secs(30), &mut worker)
         .await;
@@ -519,7 +526,7 @@ async fn a_generation_job_delivered_twice_at_once_issues_each_invoice_once() {
     );
     assert_eq!(books.receivable, total_of(STUDENTS));
     let operation = school.operation(job.operation_id).await;
-    assert_eq!(operation.status, "succeeded");
+    assert_eq!(operation.status, operation::Status::Succeeded);
     assert_eq!(operation.progress.done, STUDENTS as i32);
 }
 
@@ -599,7 +606,7 @@ async fn a_payment_posting_delivered_twice_posts_once() {
         payment_id: recorded.id,
         chat: None,
     };
-    jobs::push_all(&mut tx, &[job.clone(), job.clone()])
+    queue::push_all(&mut tx, &[job.clone(), job.clone()])
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -8,8 +8,9 @@ use std::{
 };
 
 use shared::{
+    commands::queue,
     db,
-    jobs::{self, PostPaymentJob, SendReminderJob},
+    jobs::{PostPaymentJob, SendReminderJob},
     testing::{app_pool, app_url, fresh_database},
 };
 use uuid::Uuid;
@@ -74,7 +75,7 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
             school_id: school,
             run_id: Uuid::new_v4(),
         };
-        jobs::push(&mut tx, &job).await.unwrap();
+        queue::push(&mut tx, &job).await.unwrap();
     }
     tx.commit().await.unwrap();
 
@@ -144,7 +145,7 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
         payment_id: Uuid::new_v4(),
         chat: None,
     };
-    jobs::push(&mut tx, &job).await.unwrap();
+    queue::push(&mut tx, &job).await.unwrap();
     tx.commit().await.unwrap();
     let metrics = metrics_until(&base, |m| {
         sample(

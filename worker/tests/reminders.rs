@@ -14,6 +14,7 @@ use common::{Scratch, WorkerProcess};
 use chrono::{DateTime, Utc};
 use shared::{
     auth::user,
+    commands::queue,
     db,
     domain::{
         class::{self, NewClass},
@@ -24,7 +25,7 @@ use shared::{
         reminder::schedule::{self, NewSchedule, ScheduleChanges},
         school::{self, NewSchool},
     },
-    jobs::{self, GenerateInvoicesJob, PostPaymentJob},
+    jobs::{GenerateInvoicesJob, PostPaymentJob},
     testing::{app_pool, fresh_database},
 };
 use sqlx::PgPool;
@@ -149,7 +150,7 @@ async fn school_with_families() -> (School, Vec<Uuid>) {
     let generation = operation::create(&mut tx, "invoices.generate", Some(account.id))
         .await
         .unwrap();
-    jobs::push(
+    queue::push(
         &mut tx,
         &GenerateInvoicesJob {
             school_id: school.school_id,
@@ -181,7 +182,7 @@ async fn pay_in_full(school: &School, student: Uuid) {
     )
     .await
     .unwrap();
-    jobs::push(
+    queue::push(
         &mut tx,
         &PostPaymentJob {
             school_id: school.school_id,

@@ -10,7 +10,7 @@ use shared::{
         followup,
         session::{self, ChatMessage, ChatSession, Exchange, NewMessage, NewSession},
     },
-    jobs::{self, ChatReplyJob},
+    commands,
     page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -93,13 +93,8 @@ async fn post_message(
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, Json<Exchange>), ApiError> {
     let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
-    let exchange = session::post(&mut tenant.tx, chat.id, &new).await?;
-    let job = ChatReplyJob {
-        school_id: tenant.school_id,
-        session_id: chat.id,
-        message_id: exchange.assistant_message.id,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let exchange = commands::chat::post_message(&mut tenant.tx, actor, chat.id, &new).await?;
     tenant.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(exchange)))
 }
@@ -181,13 +176,8 @@ async fn retry_message(
         )
         .into());
     }
-    let message = session::reset_for_retry(&mut tenant.tx, message.id).await?;
-    let job = ChatReplyJob {
-        school_id: tenant.school_id,
-        session_id: chat.id,
-        message_id: message.id,
-    };
-    jobs::push(&mut tenant.tx, &job).await?;
+    let actor = tenant.actor();
+    let message = commands::chat::retry_answer(&mut tenant.tx, actor, chat.id, message.id).await?;
     tenant.commit().await?;
     Ok((StatusCode::ACCEPTED, Json(message)))
 }

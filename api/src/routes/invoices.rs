@@ -46,7 +46,7 @@ async fn generate_invoices(
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::ManageFees)?;
     let actor = tenant.actor();
-    let operation = commands::generate_invoices(&mut tenant.tx, actor, request, None).await?;
+    let operation = commands::invoices::generate(&mut tenant.tx, actor, request, None).await?;
     let school_id = tenant.school_id;
     tenant.commit().await?;
     accepted(&state, school_id, operation, &headers).await

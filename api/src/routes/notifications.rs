@@ -46,7 +46,7 @@ async fn send_notification(
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::SendNotifications)?;
     let actor = tenant.actor();
-    let operation = commands::send_notification(&mut tenant.tx, actor, &new, None).await?;
+    let operation = commands::notifications::send(&mut tenant.tx, actor, &new, None).await?;
     let school_id = tenant.school_id;
     tenant.commit().await?;
     accepted(&state, school_id, operation, &headers).await

@@ -63,7 +63,7 @@ async fn record_payment(
         return Ok((status, Json(stored.body)).into_response());
     }
     let actor = tenant.actor();
-    let payment = commands::record_payment(&mut tenant.tx, actor, &new, None).await?;
+    let payment = commands::payments::record(&mut tenant.tx, actor, &new, None).await?;
     if let Some(key) = &key {
         idempotency::remember(
             &mut tenant.tx,

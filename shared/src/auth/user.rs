@@ -25,7 +25,6 @@ pub struct Account {
 pub struct Membership {
     pub school_id: Uuid,
     pub school_name: String,
-    #[sqlx(try_from = "String")]
     pub role: Role,
 }
 
@@ -166,7 +165,7 @@ pub async fn role_in_school(
     school_id: Uuid,
     user_id: Uuid,
 ) -> Result<Option<Role>> {
-    let role: Option<String> = sqlx::query_scalar(
+    let role = sqlx::query_scalar(
         "SELECT m.role FROM school_memberships m JOIN users u ON u.id = m.user_id
           WHERE m.school_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL",
     )
@@ -174,5 +173,5 @@ pub async fn role_in_school(
     .bind(user_id)
     .fetch_optional(conn)
     .await?;
-    role.map(|r| r.parse()).transpose()
+    Ok(role)
 }

@@ -85,7 +85,8 @@ async fn run(
     let confirmed = |result| plan.action(ActionStatus::Confirmed).with_result(result);
     match plan {
         Plan::GenerateInvoices(request) => {
-            let operation = commands::generate_invoices(conn, actor, request.clone(), link).await?;
+            let operation =
+                commands::invoices::generate(conn, actor, request.clone(), link).await?;
             Ok(Turn::with(
                 format!(
                     "Generating the invoices now (operation {}). I'll report here when they are done.",
@@ -97,7 +98,7 @@ async fn run(
             ))
         }
         Plan::RecordPayment(new) => {
-            let payment = commands::record_payment(conn, actor, new, link).await?;
+            let payment = commands::payments::record(conn, actor, new, link).await?;
             let who = student_name(conn, payment.student_id).await?;
             Ok(Turn::with(
                 format!(
@@ -125,7 +126,7 @@ async fn run(
                     ..Default::default()
                 },
             };
-            let operation = commands::send_notification(conn, actor, &new, link).await?;
+            let operation = commands::notifications::send(conn, actor, &new, link).await?;
             Ok(Turn::with(
                 format!(
                     "Sending the reminders now (operation {}). I'll report here when they are out.",

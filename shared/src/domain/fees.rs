@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{calendar, de, money::Money, text};
+use super::{calendar, de, ledger::AccountType, money::Money, text};
 use crate::{
     audit::{self, Change},
     error::{Error, Result},
@@ -256,13 +256,13 @@ async fn income_account(
     code: Option<&str>,
 ) -> Result<Uuid> {
     if let Some(code) = code {
-        let found: Option<(Uuid, String)> =
+        let found: Option<(Uuid, AccountType)> =
             sqlx::query_as("SELECT id, type FROM gl_accounts WHERE code = $1")
                 .bind(code.trim())
                 .fetch_optional(&mut *conn)
                 .await?;
         return match found {
-            Some((id, kind)) if kind == "INCOME" => Ok(id),
+            Some((id, AccountType::Income)) => Ok(id),
             Some(_) => Err(Error::rule(
                 "not_an_income_account",
                 format!("account {code} is not an income account"),

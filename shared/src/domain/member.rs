@@ -26,7 +26,6 @@ pub struct Member {
     pub user_id: Uuid,
     pub email: String,
     pub full_name: String,
-    #[sqlx(try_from = "String")]
     pub role: Role,
     pub created_at: DateTime<Utc>,
 }
@@ -71,7 +70,7 @@ pub async fn add(
          SELECT {COLUMNS} FROM m JOIN users u ON u.id = m.user_id"
     ))
     .bind(account.id)
-    .bind(new.role.as_str())
+    .bind(new.role)
     .fetch_one(&mut *conn)
     .await?;
     let change = Change {

@@ -20,3 +20,4 @@ pub mod school;
 pub mod statement;
 pub mod student;
 pub mod text;
+mod text_enum;

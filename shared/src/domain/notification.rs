@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{student::BALANCE_SQL, text};
+use super::{student::BALANCE_SQL, text, text_enum::text_enum};
 use crate::{
     audit::{self, Change},
     error::{Error, Result},
@@ -19,19 +19,34 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Channel {
     InApp,
     Email,
 }
 
+text_enum!(Channel);
+
 impl Channel {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::InApp => "IN_APP",
-            Channel::Email => "EMAIL",
-        }
+        self.into()
     }
 }
+
+/// Where one guardian's delivery is: IN_APP ones are SENT at once; EMAIL
+/// ones QUEUED, then SENT or FAILED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum DeliveryStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+
+text_enum!(DeliveryStatus);
 
 /// Who receives it. Absent fields do not narrow; present ones all apply.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -62,7 +77,7 @@ pub struct Notification {
     pub id: Uuid,
     #[serde(rename = "type")]
     #[sqlx(rename = "type")]
-    pub channel: String,
+    pub channel: Channel,
     pub subject: String,
     pub body: String,
     #[schema(value_type = Object)]
@@ -78,10 +93,9 @@ pub struct Notification {
 pub struct Delivery {
     pub id: Uuid,
     pub guardian_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub address: Option<String>,
-    /// QUEUED, SENT or FAILED.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -183,7 +197,7 @@ pub async fn create(
          VALUES (app_school_id(), $1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
-    .bind(new.channel.as_str())
+    .bind(new.channel)
     .bind(&subject)
     .bind(body)
     .bind(&audience)
@@ -236,7 +250,7 @@ pub async fn list(conn: &mut PgConnection, page: PageRequest) -> Result<Page<Not
 /// ones SENT at once; EMAIL ones QUEUED, or FAILED when the guardian has no
 /// email address.
 pub async fn fan_out(conn: &mut PgConnection, notification_id: Uuid) -> Result<FanOut> {
-    let (channel, audience): (String, Value) =
+    let (channel, audience): (Channel, Value) =
         sqlx::query_as("SELECT type, audience FROM notifications WHERE id = $1")
             .bind(notification_id)
             .fetch_optional(&mut *conn)
@@ -268,14 +282,14 @@ pub async fn fan_out(conn: &mut PgConnection, notification_id: Uuid) -> Result<F
     .bind(audience.student_ids.as_deref())
     .bind(audience.guardian_ids.as_deref())
     .bind(audience.with_balance)
-    .bind(&channel)
+    .bind(channel)
     .execute(&mut *conn)
     .await?;
     let detail = get(conn, notification_id).await?;
     let to_email = detail
         .deliveries
         .iter()
-        .filter(|d| d.status == "QUEUED")
+        .filter(|d| d.status == DeliveryStatus::Queued)
         .map(|d| d.id)
         .collect();
     let n = detail.notification;
@@ -320,10 +334,11 @@ pub async fn claim_email(conn: &mut PgConnection, delivery_id: Uuid) -> Result<O
 
 pub async fn mark_sent(conn: &mut PgConnection, delivery_id: Uuid) -> Result<()> {
     sqlx::query(
-        "UPDATE notification_deliveries SET status = 'SENT', attempts = attempts + 1, error = NULL, sent_at = now()
+        "UPDATE notification_deliveries SET status = $2, attempts = attempts + 1, error = NULL, sent_at = now()
           WHERE id = $1",
     )
     .bind(delivery_id)
+    .bind(DeliveryStatus::Sent)
     .execute(conn)
     .await?;
     Ok(())

@@ -3,11 +3,12 @@
 //! streamed as `operation.updated` events.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::text_enum::text_enum;
 use crate::{
     error::{Error, Result},
     events,
@@ -20,8 +21,7 @@ pub struct Operation {
     pub id: Uuid,
     /// invoices.generate, payments.post, notifications.send, ...
     pub kind: String,
-    /// queued, running, succeeded or failed.
-    pub status: String,
+    pub status: Status,
     #[sqlx(flatten)]
     pub progress: Progress,
     #[schema(value_type = Option<Object>)]
@@ -33,6 +33,21 @@ pub struct Operation {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// Where an operation is: queued, running, then succeeded or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[schema(as = OperationStatus)]
+pub enum Status {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+text_enum!(Status);
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Progress {
     #[sqlx(rename = "progress_done")]
@@ -43,7 +58,7 @@ pub struct Progress {
 
 impl Operation {
     pub fn is_finished(&self) -> bool {
-        matches!(self.status.as_str(), "succeeded" | "failed")
+        matches!(self.status, Status::Succeeded | Status::Failed)
     }
 }
 
@@ -105,11 +120,12 @@ async fn changed(conn: &mut PgConnection, operation: Operation) -> Result<Operat
 /// Marks the operation running (again, on a retry) with a known total.
 pub async fn start(conn: &mut PgConnection, id: Uuid, total: Option<i32>) -> Result<Operation> {
     let operation = sqlx::query_as(sql!(
-        "UPDATE operations SET status = 'running', started_at = coalesce(started_at, now()), progress_total = $2
+        "UPDATE operations SET status = $3, started_at = coalesce(started_at, now()), progress_total = $2
           WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(total)
+    .bind(Status::Running)
     .fetch_one(&mut *conn)
     .await?;
     changed(conn, operation).await
@@ -133,12 +149,13 @@ pub async fn succeed(
 ) -> Result<Operation> {
     let result = serde_json::to_value(result).map_err(anyhow::Error::from)?;
     let operation = sqlx::query_as(sql!(
-        "UPDATE operations SET status = 'succeeded', result = $2, error = NULL, finished_at = now(),
+        "UPDATE operations SET status = $3, result = $2, error = NULL, finished_at = now(),
                 progress_done = coalesce(progress_total, progress_done)
           WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(result)
+    .bind(Status::Succeeded)
     .fetch_one(&mut *conn)
     .await?;
     changed(conn, operation).await
@@ -152,13 +169,14 @@ pub async fn fail(
     detail: &str,
 ) -> Result<Operation> {
     let operation = sqlx::query_as(sql!(
-        "UPDATE operations SET status = 'failed', error = jsonb_build_object('code', $2::text, 'detail', $3::text),
+        "UPDATE operations SET status = $4, error = jsonb_build_object('code', $2::text, 'detail', $3::text),
                 finished_at = now()
           WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id)
     .bind(code)
     .bind(detail)
+    .bind(Status::Failed)
     .fetch_one(&mut *conn)
     .await?;
     changed(conn, operation).await

@@ -12,6 +12,7 @@ use super::{
     ledger::{self, Line, allocation, code},
     money::Money,
     text,
+    text_enum::text_enum,
 };
 use crate::{
     error::{Error, Result},
@@ -22,6 +23,8 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Method {
     Mpesa,
     Cash,
@@ -29,14 +32,11 @@ pub enum Method {
     Cheque,
 }
 
+text_enum!(Method);
+
 impl Method {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Mpesa => "MPESA",
-            Method::Cash => "CASH",
-            Method::Bank => "BANK",
-            Method::Cheque => "CHEQUE",
-        }
+        self.into()
     }
 
     /// How a bursar says it.
@@ -53,6 +53,21 @@ impl Method {
         matches!(self, Method::Mpesa | Method::Bank)
     }
 }
+
+/// Where a payment is on its way to the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum PostingStatus {
+    /// Recorded; the payments.post job has yet to post it.
+    Pending,
+    Posted,
+    /// The job gave up; nothing reached the ledger.
+    Failed,
+}
+
+text_enum!(PostingStatus);
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,11 +88,11 @@ pub struct Payment {
     pub student_id: Uuid,
     pub invoice_id: Option<Uuid>,
     pub amount: Money,
-    pub method: String,
+    pub method: Method,
     pub txn_ref: Option<String>,
     pub paid_at: DateTime<Utc>,
     /// PENDING until the worker posts it, then POSTED.
-    pub posting_status: String,
+    pub posting_status: PostingStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -124,7 +139,7 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
     if new.method.needs_reference() && txn_ref.is_none() {
         return Err(Error::invalid(
             "txn_ref_required",
-            format!("txn_ref is required for {} payments", new.method.as_str()),
+            format!("txn_ref is required for {} payments", new.method),
         ));
     }
     if let Some(paid_at) = new.paid_at
@@ -143,7 +158,7 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
                     "invoice_id does not name an invoice of this school",
                 )
             })?;
-            if invoice.status == "CANCELLED" {
+            if invoice.status == invoice::Status::Cancelled {
                 return Err(Error::rule(
                     "invoice_cancelled",
                     "the invoice is cancelled; pay against the student instead",
@@ -174,7 +189,7 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
     .bind(student_id)
     .bind(new.invoice_id)
     .bind(new.amount)
-    .bind(new.method.as_str())
+    .bind(new.method)
     .bind(txn_ref)
     .bind(new.paid_at)
     .bind(actor)
@@ -221,7 +236,7 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::not_found("payment"))?;
-    if payment.posting_status == "POSTED" {
+    if payment.posting_status == PostingStatus::Posted {
         return Ok(None);
     }
     // Oldest first; the named invoice alone when the payment names one.
@@ -261,8 +276,9 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     for (invoice_id, amount) in &split.applied {
         invoice::record_payment(conn, *invoice_id, *amount).await?;
     }
-    sqlx::query("UPDATE payments SET posting_status = 'POSTED' WHERE id = $1")
+    sqlx::query("UPDATE payments SET posting_status = $2 WHERE id = $1")
         .bind(payment.id)
+        .bind(PostingStatus::Posted)
         .execute(&mut *conn)
         .await?;
     let posted = Posted {
@@ -281,4 +297,15 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     };
     events::append(conn, "payment.posted", &posted).await?;
     Ok(Some(posted))
+}
+
+/// Marks a payment still PENDING as FAILED: its posting job gave up.
+pub async fn fail_posting(conn: &mut PgConnection, payment_id: Uuid) -> Result<()> {
+    sqlx::query("UPDATE payments SET posting_status = $2 WHERE id = $1 AND posting_status = $3")
+        .bind(payment_id)
+        .bind(PostingStatus::Failed)
+        .bind(PostingStatus::Pending)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -1,13 +1,14 @@
 //! Membership roles and what each may do.
 
-use std::{fmt, str::FromStr};
-
 use serde::{Deserialize, Serialize};
 
+use super::text_enum::text_enum;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Owner,
     Admin,
@@ -31,15 +32,11 @@ pub enum Capability {
     ManageReminders,
 }
 
+text_enum!(Role);
+
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "OWNER",
-            Role::Admin => "ADMIN",
-            Role::Bursar => "BURSAR",
-            Role::Teacher => "TEACHER",
-            Role::Viewer => "VIEWER",
-        }
+        self.into()
     }
 
     pub fn can(self, capability: Capability) -> bool {
@@ -66,40 +63,10 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "OWNER" => Ok(Role::Owner),
-            "ADMIN" => Ok(Role::Admin),
-            "BURSAR" => Ok(Role::Bursar),
-            "TEACHER" => Ok(Role::Teacher),
-            "VIEWER" => Ok(Role::Viewer),
-            _ => Err(Error::invalid(
-                "invalid_role",
-                "role must be OWNER, ADMIN, BURSAR, TEACHER or VIEWER",
-            )),
-        }
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = Error;
-
-    fn try_from(value: String) -> Result<Self> {
-        value.parse()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
 
     #[test]
@@ -118,15 +85,11 @@ mod tests {
     }
 
     #[test]
-    fn role_names_round_trip() {
-        for role in [
-            Role::Owner,
-            Role::Admin,
-            Role::Bursar,
-            Role::Teacher,
-            Role::Viewer,
-        ] {
-            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+    fn role_names_round_trip_and_match_the_json() {
+        for role in Role::VARIANTS {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), *role);
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
         }
+        assert_eq!(Role::Bursar.to_string(), "BURSAR");
     }
 }

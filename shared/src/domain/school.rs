@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{role::Role, text};
+use super::{ledger::AccountType, role::Role, text};
 use crate::{
     audit::{self, Change},
     db,
@@ -44,7 +44,7 @@ pub struct MySchool {
 struct MySchoolRow {
     #[sqlx(flatten)]
     school: School,
-    role: String,
+    role: Role,
 }
 
 const SCHOOL_COLUMNS: &str = "s.id, s.name, s.address, s.contact, s.timezone, s.created_at";
@@ -98,14 +98,13 @@ pub async fn list_mine(pool: &PgPool, user_id: Uuid) -> Result<Vec<MySchool>> {
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(MySchool {
-                school: row.school,
-                role: row.role.parse()?,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| MySchool {
+            school: row.school,
+            role: row.role,
         })
-        .collect()
+        .collect())
 }
 
 /// The school of the current tenant transaction.
@@ -127,17 +126,17 @@ const INCOME_HEADS: &[(&str, &str)] = &[
     ("4040", "Transport"),
 ];
 
-const OTHER_ACCOUNTS: &[(&str, &str, &str)] = &[
-    ("1000", "Cash & Bank", "ASSET"),
-    ("1100", "Accounts Receivable", "ASSET"),
-    ("2000", "Unearned Revenue", "LIABILITY"),
-    ("3000", "Retained Earnings", "EQUITY"),
-    ("5000", "Salaries & Wages", "EXPENSE"),
-    ("5010", "Food & Catering", "EXPENSE"),
-    ("5020", "Transport Costs", "EXPENSE"),
-    ("5030", "Learning Materials", "EXPENSE"),
-    ("5040", "Utilities", "EXPENSE"),
-    ("5050", "Repairs & Maintenance", "EXPENSE"),
+const OTHER_ACCOUNTS: &[(&str, &str, AccountType)] = &[
+    ("1000", "Cash & Bank", AccountType::Asset),
+    ("1100", "Accounts Receivable", AccountType::Asset),
+    ("2000", "Unearned Revenue", AccountType::Liability),
+    ("3000", "Retained Earnings", AccountType::Equity),
+    ("5000", "Salaries & Wages", AccountType::Expense),
+    ("5010", "Food & Catering", AccountType::Expense),
+    ("5020", "Transport Costs", AccountType::Expense),
+    ("5030", "Learning Materials", AccountType::Expense),
+    ("5040", "Utilities", AccountType::Expense),
+    ("5050", "Repairs & Maintenance", AccountType::Expense),
 ];
 
 /// (name, stage) in teaching order. Per-school rows, editable: some schools
@@ -180,7 +179,7 @@ async fn bootstrap(conn: &mut PgConnection, school_id: Uuid, year: i32) -> Resul
     for (code, name) in INCOME_HEADS {
         codes.push(*code);
         names.push(*name);
-        types.push("INCOME");
+        types.push(AccountType::Income);
     }
     for (code, name, kind) in OTHER_ACCOUNTS {
         codes.push(*code);

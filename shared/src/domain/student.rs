@@ -12,6 +12,7 @@ use super::{
     guardian::{self, NewGuardian},
     money::Money,
     text,
+    text_enum::text_enum,
 };
 use crate::{
     audit::{self, Change},
@@ -21,6 +22,9 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = StudentStatus)]
 pub enum Status {
     Active,
     Suspended,
@@ -29,37 +33,24 @@ pub enum Status {
     Withdrawn,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Active => "ACTIVE",
-            Status::Suspended => "SUSPENDED",
-            Status::Transferred => "TRANSFERRED",
-            Status::Graduated => "GRADUATED",
-            Status::Withdrawn => "WITHDRAWN",
-        }
-    }
-}
+text_enum!(Status);
 
 /// MALE, FEMALE or OTHER, accepted in any letter case and as M or F
 /// (the seed's clients send `"Male"`); stored and returned upper-case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum Gender {
     Male,
     Female,
     Other,
 }
 
-impl Gender {
-    fn as_str(self) -> &'static str {
-        match self {
-            Gender::Male => "MALE",
-            Gender::Female => "FEMALE",
-            Gender::Other => "OTHER",
-        }
-    }
+text_enum!(Gender);
 
+impl Gender {
+    /// MALE, FEMALE or OTHER in any letter case, or M or F.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.trim().to_ascii_uppercase().as_str() {
             "MALE" | "M" => Some(Gender::Male),
@@ -70,6 +61,7 @@ impl Gender {
     }
 }
 
+/// Clients in the wild send `"Male"`: read leniently, refuse clearly.
 impl<'de> Deserialize<'de> for Gender {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
@@ -136,10 +128,10 @@ pub struct Student {
     pub admission_no: String,
     pub first_name: String,
     pub last_name: String,
-    pub gender: Option<String>,
+    pub gender: Option<Gender>,
     pub date_of_birth: Option<NaiveDate>,
     pub class_id: Option<Uuid>,
-    pub status: String,
+    pub status: Status,
     pub upi_no: Option<String>,
     pub knec_no: Option<String>,
     pub birth_cert_no: Option<String>,
@@ -220,7 +212,7 @@ pub async fn create(
     .bind(&admission_no)
     .bind(&first_name)
     .bind(&last_name)
-    .bind(new.gender.map(Gender::as_str))
+    .bind(new.gender)
     .bind(new.date_of_birth)
     .bind(new.class_id)
     .bind(optional_id("upi_no", new.upi_no.as_deref())?)
@@ -321,7 +313,7 @@ pub async fn list(
     ))
     .bind(page.after)
     .bind(filter.class_id)
-    .bind(filter.status.map(Status::as_str))
+    .bind(filter.status)
     .bind(q)
     .bind(page.fetch())
     .fetch_all(conn)
@@ -350,7 +342,7 @@ pub async fn update(
     .bind(id)
     .bind(changes.class_id.is_some())
     .bind(changes.class_id.flatten())
-    .bind(changes.status.map(Status::as_str))
+    .bind(changes.status)
     .execute(&mut *conn)
     .await?;
     let detail = get(conn, id).await?;

@@ -14,6 +14,7 @@ use crate::{
         de,
         ledger::{self, Line, code},
         money::Money,
+        student,
     },
     error::{Error, Result},
     sql,
@@ -67,19 +68,19 @@ pub async fn validate(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
     }
     match (request.student_id, request.class_id) {
         (Some(student), None) => {
-            let status: Option<String> =
+            let status: Option<student::Status> =
                 sqlx::query_scalar("SELECT status FROM students WHERE id = $1")
                     .bind(student)
                     .fetch_optional(&mut *conn)
                     .await?;
-            match status.as_deref() {
+            match status {
                 None => {
                     return Err(Error::rule(
                         "unknown_student",
                         "student_id does not name a student of this school",
                     ));
                 }
-                Some("ACTIVE") => {}
+                Some(student::Status::Active) => {}
                 Some(other) => {
                     return Err(Error::rule(
                         "student_not_active",

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::money::Money;
+use super::{money::Money, text_enum::text_enum};
 use crate::{
     error::{Error, Result},
     page::{Page, PageRequest},
@@ -26,8 +26,7 @@ pub struct Invoice {
     pub total: Money,
     pub paid: Money,
     pub balance: Money,
-    /// UNPAID, PARTIAL, PAID or CANCELLED.
-    pub status: String,
+    pub status: Status,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -42,6 +41,9 @@ pub struct InvoiceLine {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = InvoiceStatus)]
 pub enum Status {
     Unpaid,
     Partial,
@@ -49,16 +51,7 @@ pub enum Status {
     Cancelled,
 }
 
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Unpaid => "UNPAID",
-            Status::Partial => "PARTIAL",
-            Status::Paid => "PAID",
-            Status::Cancelled => "CANCELLED",
-        }
-    }
-}
+text_enum!(Status);
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 pub struct InvoiceFilter {
@@ -108,7 +101,7 @@ pub async fn list(
     .bind(page.after)
     .bind(filter.student_id)
     .bind(filter.class_id)
-    .bind(filter.status.map(Status::as_str))
+    .bind(filter.status)
     .bind(filter.term)
     .bind(filter.year)
     .bind(page.fetch())

@@ -8,11 +8,28 @@ pub use reports::{
     AccountBalance, JournalEntry, JournalLine, TrialBalance, accounts, journal, trial_balance,
 };
 
+use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::money::Money;
+use super::{money::Money, text_enum::text_enum};
 use crate::error::{Error, Result};
+
+/// What an account is: its normal side (debit for assets and expenses,
+/// credit for the others) and where it sits in the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum AccountType {
+    Asset,
+    Liability,
+    Equity,
+    Income,
+    Expense,
+}
+
+text_enum!(AccountType);
 
 /// The accounts every school has from bootstrap.
 pub mod code {

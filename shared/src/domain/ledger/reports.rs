@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::AccountType;
 use crate::{
     domain::money::Money,
     error::Result,
@@ -18,10 +19,9 @@ pub struct AccountBalance {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    /// ASSET, LIABILITY, EQUITY, INCOME or EXPENSE.
     #[serde(rename = "type")]
     #[sqlx(rename = "type")]
-    pub kind: String,
+    pub kind: AccountType,
     pub debit: Money,
     pub credit: Money,
     /// In the account's normal direction: debit - credit for assets and

@@ -7,9 +7,12 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    domain::money::Money,
+    domain::{
+        money::Money,
+        notification::{Channel, DeliveryStatus},
+        text_enum::text_enum,
+    },
     error::{Error, Result},
-    jobs::{self, SendReminderJob},
     page::{Page, PageRequest},
     sql,
 };
@@ -45,15 +48,15 @@ pub async fn timings(pool: &PgPool) -> Result<Vec<ScheduleTiming>> {
     Ok(timings)
 }
 
-/// Queues the run for (schedule, tick) in the school of `conn` unless one
-/// exists; true when this call queued it. The run's unique key decides
-/// between workers racing for the same tick; the job's idempotency key
-/// guards the queue as well.
-pub async fn enqueue(
+/// Writes the run for (schedule, tick) in the school of `conn` unless one
+/// exists, and moves the schedule's last tick on; the new run's id, or
+/// None when another worker's scheduler got there first (the run's unique
+/// key decides). `commands::reminders` queues its job.
+pub async fn insert(
     conn: &mut PgConnection,
     schedule_id: Uuid,
     tick: DateTime<Utc>,
-) -> Result<bool> {
+) -> Result<Option<Uuid>> {
     let run_id: Option<Uuid> = sqlx::query_scalar(
         "INSERT INTO reminder_runs (school_id, id, schedule_id, tick) VALUES (app_school_id(), $1, $2, $3)
          ON CONFLICT ON CONSTRAINT reminder_runs_tick_key DO NOTHING RETURNING id",
@@ -68,16 +71,24 @@ pub async fn enqueue(
         .bind(tick)
         .execute(&mut *conn)
         .await?;
-    let Some(run_id) = run_id else {
-        return Ok(false);
-    };
-    let school_id: Uuid = sqlx::query_scalar("SELECT app_school_id()")
-        .fetch_one(&mut *conn)
-        .await?;
-    let key = format!("reminders:{school_id}:{schedule_id}:{}", tick.timestamp());
-    let job = SendReminderJob { school_id, run_id };
-    jobs::push_unique(conn, &job, &key).await
+    Ok(run_id)
 }
+
+/// Where a run is: queued, then succeeded, skipped (the schedule was off
+/// by then) or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "lowercase")]
+#[schema(as = ReminderRunStatus)]
+pub enum Status {
+    Queued,
+    Succeeded,
+    Skipped,
+    Failed,
+}
+
+text_enum!(Status);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Run {
@@ -86,8 +97,7 @@ pub struct Run {
     pub schedule_name: String,
     /// The schedule's tick this run is for.
     pub tick: DateTime<Utc>,
-    /// queued, succeeded, skipped (the schedule was off by then) or failed.
-    pub status: String,
+    pub status: Status,
     pub error: Option<String>,
     /// Guardians reminded.
     pub recipients: i64,
@@ -104,10 +114,9 @@ pub struct Run {
 pub struct RunDelivery {
     pub guardian_id: Uuid,
     pub delivery_id: Uuid,
-    pub channel: String,
+    pub channel: Channel,
     pub address: Option<String>,
-    /// QUEUED, SENT or FAILED.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub error: Option<String>,
     /// 1 for the first reminder about these open invoices, then 2, 3, ...
     pub reminder_no: i32,

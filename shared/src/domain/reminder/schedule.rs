@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::timing::Timing;
 use crate::{
     audit::{self, Change},
-    domain::{de, money::Money, text},
+    domain::{de, money::Money, text, text_enum::text_enum},
     error::{Error, Result},
     page::{Page, PageRequest},
     sql,
@@ -19,6 +19,8 @@ use crate::{
 /// How a guardian is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChannelRule {
     /// EMAIL when the guardian has an address, IN_APP otherwise.
     #[default]
@@ -28,26 +30,7 @@ pub enum ChannelRule {
     InApp,
 }
 
-impl ChannelRule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChannelRule::EmailOrInApp => "EMAIL_OR_IN_APP",
-            ChannelRule::Email => "EMAIL",
-            ChannelRule::InApp => "IN_APP",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self> {
-        match text {
-            "EMAIL_OR_IN_APP" => Ok(Self::EmailOrInApp),
-            "EMAIL" => Ok(Self::Email),
-            "IN_APP" => Ok(Self::InApp),
-            _ => Err(Error::Internal(anyhow::anyhow!(
-                "unknown channel rule {text:?}"
-            ))),
-        }
-    }
-}
+text_enum!(ChannelRule);
 
 /// Guardians of active students who owe; these narrow it further.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -116,7 +99,7 @@ struct Row {
     cron: String,
     timezone: String,
     enabled: bool,
-    channel: String,
+    channel: ChannelRule,
     class_id: Option<Uuid>,
     min_balance: Money,
     grace_seconds: i32,
@@ -126,7 +109,7 @@ struct Row {
 }
 
 impl Row {
-    fn into_schedule(self) -> Result<Schedule> {
+    fn into_schedule(self) -> Schedule {
         let next_tick = if self.enabled {
             Timing::parse(&self.cron, &self.timezone)
                 .ok()
@@ -134,10 +117,10 @@ impl Row {
         } else {
             None
         };
-        Ok(Schedule {
+        Schedule {
             id: self.id,
             name: self.name,
-            channel: ChannelRule::parse(&self.channel)?,
+            channel: self.channel,
             audience: ReminderAudience {
                 class_id: self.class_id,
                 min_balance: (self.min_balance > Money::ZERO).then_some(self.min_balance),
@@ -150,7 +133,7 @@ impl Row {
             next_tick,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        })
+        }
     }
 }
 
@@ -196,7 +179,7 @@ pub async fn create(conn: &mut PgConnection, actor: Uuid, new: NewSchedule) -> R
     .bind(&cron)
     .bind(&timezone)
     .bind(new.enabled)
-    .bind(new.channel.as_str())
+    .bind(new.channel)
     .bind(new.audience.class_id)
     .bind(min_balance)
     .bind(grace)
@@ -227,7 +210,7 @@ async fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Schedule>
     .fetch_optional(conn)
     .await?
     .ok_or_else(|| Error::not_found("reminder schedule"))?;
-    row.into_schedule()
+    Ok(row.into_schedule())
 }
 
 pub async fn list(conn: &mut PgConnection, page: PageRequest) -> Result<Page<Schedule>> {
@@ -239,10 +222,7 @@ pub async fn list(conn: &mut PgConnection, page: PageRequest) -> Result<Page<Sch
     .bind(page.fetch())
     .fetch_all(conn)
     .await?;
-    let rows = rows
-        .into_iter()
-        .map(Row::into_schedule)
-        .collect::<Result<Vec<_>>>()?;
+    let rows = rows.into_iter().map(Row::into_schedule).collect();
     Ok(Page::from_rows(rows, page, |s: &Schedule| s.id))
 }
 
@@ -290,7 +270,7 @@ pub async fn update(
     .bind(cron)
     .bind(timezone)
     .bind(enabled)
-    .bind(changes.channel.unwrap_or(before.channel).as_str())
+    .bind(changes.channel.unwrap_or(before.channel))
     .bind(audience.class_id)
     .bind(min_balance(audience)?)
     .bind(grace)

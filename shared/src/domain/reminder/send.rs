@@ -12,10 +12,15 @@ use uuid::Uuid;
 
 use super::{
     letter::{self, Owing},
+    run::Status,
     schedule::ChannelRule,
 };
 use crate::{
-    domain::{money::Money, notification::Audience, student::BALANCE_SQL},
+    domain::{
+        money::Money,
+        notification::{Audience, Channel, DeliveryStatus},
+        student::BALANCE_SQL,
+    },
     error::Result,
     sql,
 };
@@ -26,8 +31,8 @@ pub struct Sent {
     pub run_id: Uuid,
     pub schedule_id: Uuid,
     pub tick: DateTime<Utc>,
-    /// succeeded or skipped.
-    pub status: &'static str,
+    /// Succeeded or skipped.
+    pub status: Status,
     pub recipients: usize,
     pub emails: usize,
     pub in_app: usize,
@@ -38,12 +43,12 @@ pub struct Sent {
 
 #[derive(sqlx::FromRow)]
 struct RunRow {
-    status: String,
+    status: Status,
     schedule_id: Uuid,
     tick: DateTime<Utc>,
     schedule_name: String,
     live: bool,
-    channel: String,
+    channel: ChannelRule,
     class_id: Option<Uuid>,
     min_balance: Money,
     school_name: String,
@@ -79,7 +84,7 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
         run_id,
         schedule_id: run.schedule_id,
         tick: run.tick,
-        status: "succeeded",
+        status: Status::Succeeded,
         recipients: 0,
         emails: 0,
         in_app: 0,
@@ -87,11 +92,11 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
         to_email: Vec::new(),
     };
     if !run.live {
-        sent.status = "skipped";
+        sent.status = Status::Skipped;
         finish(
             conn,
             run_id,
-            "skipped",
+            Status::Skipped,
             Some("the schedule was turned off before the run"),
         )
         .await?;
@@ -99,7 +104,7 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
     }
     let recipients = owing_guardians(conn, run.class_id, run.min_balance).await?;
     let earlier = earlier_reminders(conn, run_id, &recipients).await?;
-    let rule = ChannelRule::parse(&run.channel)?;
+    let rule = run.channel;
 
     let mut rows = DeliveryRows::default();
     for recipient in &recipients {
@@ -117,24 +122,24 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
             reminder_no,
         );
         let channel = match (rule, &recipient.email) {
-            (ChannelRule::InApp, _) | (ChannelRule::EmailOrInApp, None) => "IN_APP",
-            _ => "EMAIL",
+            (ChannelRule::InApp, _) | (ChannelRule::EmailOrInApp, None) => Channel::InApp,
+            _ => Channel::Email,
         };
         let (status, error) = match (channel, &recipient.email) {
-            ("IN_APP", _) => ("SENT", None),
-            (_, Some(_)) => ("QUEUED", None),
-            (_, None) => (
-                "FAILED",
+            (Channel::InApp, _) => (DeliveryStatus::Sent, None),
+            (Channel::Email, Some(_)) => (DeliveryStatus::Queued, None),
+            (Channel::Email, None) => (
+                DeliveryStatus::Failed,
                 Some("the guardian has no email address".to_string()),
             ),
         };
         let id = Uuid::now_v7();
         match status {
-            "QUEUED" => sent.to_email.push(id),
-            "FAILED" => sent.failed += 1,
-            _ => {}
+            DeliveryStatus::Queued => sent.to_email.push(id),
+            DeliveryStatus::Failed => sent.failed += 1,
+            DeliveryStatus::Sent => {}
         }
-        if channel == "EMAIL" {
+        if channel == Channel::Email {
             sent.emails += 1;
         } else {
             sent.in_app += 1;
@@ -157,7 +162,7 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
         ..Audience::default()
     };
     let audience = serde_json::to_value(audience).map_err(anyhow::Error::from)?;
-    for channel in ["EMAIL", "IN_APP"] {
+    for channel in [Channel::Email, Channel::InApp] {
         let count = rows.channels.iter().filter(|c| **c == channel).count();
         if count == 0 {
             continue;
@@ -183,7 +188,7 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
         }
     }
     rows.insert(conn, run_id).await?;
-    finish(conn, run_id, "succeeded", None).await?;
+    finish(conn, run_id, Status::Succeeded, None).await?;
     Ok(Some(sent))
 }
 
@@ -202,13 +207,13 @@ async fn lock(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<RunRow>> {
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| crate::Error::not_found("reminder run"))?;
-    Ok((run.status == "queued").then_some(run))
+    Ok((run.status == Status::Queued).then_some(run))
 }
 
 async fn finish(
     conn: &mut PgConnection,
     run_id: Uuid,
-    status: &str,
+    status: Status,
     error: Option<&str>,
 ) -> Result<()> {
     sqlx::query(
@@ -225,11 +230,13 @@ async fn finish(
 /// Marks a run failed for good (the job gave up).
 pub async fn fail(conn: &mut PgConnection, run_id: Uuid, error: &str) -> Result<()> {
     sqlx::query(
-        "UPDATE reminder_runs SET status = 'failed', error = left($2, 500), finished_at = now()
-          WHERE id = $1 AND status = 'queued'",
+        "UPDATE reminder_runs SET status = $3, error = left($2, 500), finished_at = now()
+          WHERE id = $1 AND status = $4",
     )
     .bind(run_id)
     .bind(error)
+    .bind(Status::Failed)
+    .bind(Status::Queued)
     .execute(conn)
     .await?;
     Ok(())
@@ -327,9 +334,9 @@ struct DeliveryRows {
     ids: Vec<Uuid>,
     notification_ids: Vec<Uuid>,
     guardian_ids: Vec<Uuid>,
-    channels: Vec<&'static str>,
+    channels: Vec<Channel>,
     addresses: Vec<Option<String>>,
-    statuses: Vec<&'static str>,
+    statuses: Vec<DeliveryStatus>,
     errors: Vec<Option<String>>,
     subjects: Vec<String>,
     bodies: Vec<String>,
@@ -346,8 +353,8 @@ impl DeliveryRows {
         &mut self,
         recipient: &Recipient,
         id: Uuid,
-        channel: &'static str,
-        status: &'static str,
+        channel: Channel,
+        status: DeliveryStatus,
         error: Option<String>,
         text: letter::Letter,
         total: Money,
@@ -357,7 +364,7 @@ impl DeliveryRows {
         self.notification_ids.push(Uuid::nil());
         self.guardian_ids.push(recipient.guardian_id);
         self.channels.push(channel);
-        self.addresses.push(if channel == "EMAIL" {
+        self.addresses.push(if channel == Channel::Email {
             recipient.email.clone()
         } else {
             None

@@ -4,7 +4,10 @@
 use shared::{
     chat::{action::ActionStatus, followup},
     db,
-    domain::{money::Money, payment},
+    domain::{
+        money::Money,
+        payment::{self, PostingStatus},
+    },
     jobs::PostPaymentJob,
 };
 
@@ -24,7 +27,7 @@ impl Perform for PostPaymentJob {
             }
             line.push('.');
             let mut result = serde_json::to_value(posted).map_err(anyhow::Error::from)?;
-            result["posting_status"] = "POSTED".into();
+            result["posting_status"] = serde_json::json!(PostingStatus::Posted);
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
         }
         tx.commit().await?;
@@ -36,12 +39,9 @@ impl Perform for PostPaymentJob {
 
     async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        sqlx::query("UPDATE payments SET posting_status = 'FAILED' WHERE id = $1 AND posting_status = 'PENDING'")
-            .bind(self.payment_id)
-            .execute(&mut *tx)
-            .await?;
+        payment::fail_posting(&mut tx, self.payment_id).await?;
         if let Some(link) = self.chat {
-            let result = serde_json::json!({"posting_status": "FAILED"});
+            let result = serde_json::json!({"posting_status": PostingStatus::Failed});
             followup::report(
                 &mut tx,
                 link,

@@ -37,7 +37,8 @@ struct InvoicesGenerated<'a> {
 impl Perform for GenerateInvoicesJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::get(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::get(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         let students = generate::students(&mut tx, &self.request).await?;
@@ -66,7 +67,8 @@ impl Perform for GenerateInvoicesJob {
         // orphan re-queued while the first still runs): the lock makes one
         // of them the finisher, and the result comes from the database.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::lock(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         let generated = generate::summary(

@@ -2,12 +2,7 @@
 //! and recorded in one transaction with the run locked, then each email
 //! goes out as its own notifications.email job.
 
-use shared::{
-    db,
-    domain::reminder::send,
-    events,
-    jobs::{self, DeliverEmailJob, SendReminderJob},
-};
+use shared::{commands, db, domain::reminder::send, events, jobs::SendReminderJob};
 
 use crate::{Ctx, runner::Perform};
 
@@ -17,21 +12,13 @@ impl Perform for SendReminderJob {
         let Some(sent) = send::send(&mut tx, self.run_id).await? else {
             return Ok(());
         };
-        let emails: Vec<DeliverEmailJob> = sent
-            .to_email
-            .iter()
-            .map(|delivery_id| DeliverEmailJob {
-                school_id: self.school_id,
-                delivery_id: *delivery_id,
-            })
-            .collect();
-        jobs::push_all(&mut tx, &emails).await?;
+        commands::notifications::queue_emails(&mut tx, self.school_id, &sent.to_email).await?;
         events::append(&mut tx, "reminder.sent", &sent).await?;
         tx.commit().await?;
         tracing::info!(
             run_id = %self.run_id,
             recipients = sent.recipients,
-            status = sent.status,
+            status = %sent.status,
             "reminder run done"
         );
         Ok(())

@@ -1,13 +1,12 @@
 //! notifications.send fans a notification out to its guardians and queues
-//! one notifications.email job per email; each email job sends one
-//! message, retrying with backoff while the SMTP server is unreachable.
+//! one notifications.email job per email (`notifications_email`).
 
 use shared::{
     chat::{action::ActionStatus, followup, preview::plural},
-    db,
+    commands, db,
     domain::{notification, operation},
     events,
-    jobs::{self, DeliverEmailJob, Job, SendNotificationJob},
+    jobs::SendNotificationJob,
 };
 
 use crate::{Ctx, runner::Perform};
@@ -17,20 +16,13 @@ impl Perform for SendNotificationJob {
         // Locked for the whole fan-out: an overlapping second delivery waits,
         // then sees the operation succeeded and does nothing.
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        if operation::lock(&mut tx, self.operation_id).await?.status == "succeeded" {
+        if operation::lock(&mut tx, self.operation_id).await?.status == operation::Status::Succeeded
+        {
             return Ok(());
         }
         operation::start(&mut tx, self.operation_id, None).await?;
         let fan_out = notification::fan_out(&mut tx, self.notification_id).await?;
-        let emails: Vec<DeliverEmailJob> = fan_out
-            .to_email
-            .iter()
-            .map(|delivery_id| DeliverEmailJob {
-                school_id: self.school_id,
-                delivery_id: *delivery_id,
-            })
-            .collect();
-        jobs::push_all(&mut tx, &emails).await?;
+        commands::notifications::queue_emails(&mut tx, self.school_id, &fan_out.to_email).await?;
         operation::succeed(&mut tx, self.operation_id, &fan_out).await?;
         events::append(&mut tx, "notification.sent", &fan_out).await?;
         if let Some(link) = self.chat {
@@ -86,53 +78,5 @@ fn failed_note(failed: i64) -> String {
         0 => String::new(),
         1 => "; 1 could not be sent (no email address)".into(),
         n => format!("; {n} could not be sent (no email address)"),
-    }
-}
-
-impl Perform for DeliverEmailJob {
-    async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
-        // The row stays locked while the message goes out, so two deliveries
-        // of this job cannot both send it.
-        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        let Some(email) = notification::claim_email(&mut tx, self.delivery_id).await? else {
-            return Ok(());
-        };
-        let message_id = format!("<{}@schoolops>", email.id);
-        match ctx
-            .mailer
-            .send(
-                &email.school_name,
-                &email.address,
-                &email.subject,
-                &email.body,
-                &message_id,
-            )
-            .await
-        {
-            Ok(()) => {
-                notification::mark_sent(&mut tx, email.id).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-            Err(failure) if failure.permanent => {
-                notification::mark_attempt_failed(&mut tx, email.id, &failure.reason, true).await?;
-                tx.commit().await?;
-                Ok(())
-            }
-            Err(failure) => {
-                notification::mark_attempt_failed(&mut tx, email.id, &failure.reason, false)
-                    .await?;
-                tx.commit().await?;
-                Err(shared::Error::Internal(anyhow::anyhow!(failure)))
-            }
-        }
-    }
-
-    async fn give_up(&self, ctx: &Ctx, error: &shared::Error) -> shared::Result<()> {
-        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        let reason = format!("gave up after {} attempts: {error:#}", Self::MAX_ATTEMPTS);
-        notification::mark_attempt_failed(&mut tx, self.delivery_id, &reason, true).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
