@@ -5,13 +5,15 @@
 
 use std::{
     collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use axum::{
     body::Body,
-    extract::{Request, State},
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::request::Parts,
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::Response,
@@ -38,6 +40,13 @@ pub struct Limits {
     pub school_wait: Duration,
     /// Browser origins allowed by CORS; empty: CORS is off.
     pub cors_origins: Vec<HeaderValue>,
+    /// Sign-ins, registrations and refreshes from one address at once
+    /// (they hash passwords and need no account); the next ones wait like
+    /// a school's requests.
+    pub address_concurrency: usize,
+    /// Behind a proxy, the client's address is the last one the proxy
+    /// appended to X-Forwarded-For; otherwise the peer's.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Limits {
@@ -48,6 +57,8 @@ impl Default for Limits {
             school_concurrency: 5,
             school_wait: Duration::from_secs(5),
             cors_origins: Vec::new(),
+            address_concurrency: 4,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -64,6 +75,8 @@ impl Limits {
                 .iter()
                 .filter_map(|origin| HeaderValue::from_str(origin).ok())
                 .collect(),
+            address_concurrency: config.address_concurrency,
+            trust_forwarded_for: config.trust_forwarded_for,
         }
     }
 }
@@ -172,11 +185,19 @@ pub fn busy(code: &str, detail: &str) -> Response {
     response
 }
 
+/// Whose share a request takes: its school's, or (signing in, with no
+/// school yet) its address's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    School(Uuid),
+    Address(IpAddr),
+}
+
 /// The limits and the per-school places, shared by every request.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
     pub limits: Limits,
-    schools: Arc<Mutex<HashMap<Uuid, Arc<Semaphore>>>>,
+    schools: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
 }
 
 impl Guard {
@@ -189,65 +210,112 @@ impl Guard {
 
     /// A place among the school's concurrent requests, held until dropped.
     pub async fn enter(&self, school_id: Uuid) -> Result<SchoolPlace, ApiError> {
-        let semaphore =
-            {
-                let mut schools = self
-                    .schools
-                    .lock()
-                    .expect("the school map is never poisoned");
-                Arc::clone(schools.entry(school_id).or_insert_with(|| {
-                    Arc::new(Semaphore::new(self.limits.school_concurrency.max(1)))
-                }))
-            };
+        self.take(Key::School(school_id), self.limits.school_concurrency)
+            .await
+    }
+
+    /// A place among one address's concurrent sign-ins.
+    pub async fn enter_address(&self, address: IpAddr) -> Result<SchoolPlace, ApiError> {
+        self.take(Key::Address(address), self.limits.address_concurrency)
+            .await
+    }
+
+    async fn take(&self, key: Key, places: usize) -> Result<SchoolPlace, ApiError> {
+        let semaphore = {
+            let mut schools = self
+                .schools
+                .lock()
+                .expect("the school map is never poisoned");
+            Arc::clone(
+                schools
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(Semaphore::new(places.max(1)))),
+            )
+        };
         let acquired = tokio::time::timeout(
             self.limits.school_wait,
             Arc::clone(&semaphore).acquire_owned(),
         )
         .await;
+        drop(semaphore);
         match acquired {
             Ok(Ok(permit)) => Ok(SchoolPlace {
                 permit: Some(permit),
-                school_id,
+                key,
                 schools: Arc::clone(&self.schools),
             }),
             _ => {
-                self.forget_if_idle(school_id);
+                forget_if_idle(&self.schools, key);
                 Err(ApiError::Busy)
             }
         }
-    }
-
-    fn forget_if_idle(&self, school_id: Uuid) {
-        forget_if_idle(&self.schools, school_id);
     }
 }
 
 /// Drops the school's entry once nobody holds or waits for a place, so the
 /// map holds only schools with requests in flight.
-fn forget_if_idle(schools: &Mutex<HashMap<Uuid, Arc<Semaphore>>>, school_id: Uuid) {
+fn forget_if_idle(schools: &Mutex<HashMap<Key, Arc<Semaphore>>>, key: Key) {
     let mut schools = schools.lock().expect("the school map is never poisoned");
     if schools
-        .get(&school_id)
+        .get(&key)
         .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
     {
-        schools.remove(&school_id);
+        schools.remove(&key);
     }
 }
 
-/// One of a school's places; given back on drop.
+/// One of a school's (or an address's) places; given back on drop.
 #[derive(Debug)]
 pub struct SchoolPlace {
     permit: Option<OwnedSemaphorePermit>,
-    school_id: Uuid,
-    schools: Arc<Mutex<HashMap<Uuid, Arc<Semaphore>>>>,
+    key: Key,
+    schools: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
 }
 
 impl Drop for SchoolPlace {
     fn drop(&mut self) {
         // The permit holds an Arc of the semaphore: release it first.
         self.permit.take();
-        forget_if_idle(&self.schools, self.school_id);
+        forget_if_idle(&self.schools, self.key);
     }
+}
+
+/// The caller's address's place, for routes that need no account.
+pub struct AddressPlace(#[expect(dead_code, reason = "held until the request ends")] SchoolPlace);
+
+impl FromRequestParts<crate::AppState> for AddressPlace {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let address = client_address(parts, state.guard.limits.trust_forwarded_for);
+        Ok(Self(state.guard.enter_address(address).await?))
+    }
+}
+
+fn client_address(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+                .next_back()
+        })
+        .flatten();
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip())
+        })
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 #[cfg(test)]
@@ -271,6 +339,27 @@ mod tests {
         assert!(guard.enter(other).await.is_ok());
         drop(first);
         assert!(guard.enter(busy_school).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_address_past_its_places_is_told_busy() {
+        let guard = Guard::new(Limits {
+            address_concurrency: 1,
+            school_wait: Duration::from_millis(50),
+            ..Limits::default()
+        });
+        let flooding: IpAddr = "10.1.2.3".parse().unwrap();
+        let _held = guard.enter_address(flooding).await.unwrap();
+        assert!(matches!(
+            guard.enter_address(flooding).await,
+            Err(ApiError::Busy)
+        ));
+        assert!(
+            guard
+                .enter_address("10.9.9.9".parse().unwrap())
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]

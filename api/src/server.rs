@@ -75,7 +75,7 @@ pub async fn serve(
     // as a bare Router, axum rebuilds it per connection (Router::with_state),
     // cloning every boxed route and its layers: about 130 KB held for as
     // long as the connection lives, 130 MB for 1,000 SSE subscribers.
-    let app = router(state).into_make_service();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         hub.close();

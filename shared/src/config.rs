@@ -37,6 +37,11 @@ pub struct ApiConfig {
     /// CORS_ALLOWED_ORIGINS: browser origins allowed to call the api,
     /// comma-separated (`https://app.example.ac.ke`); none by default.
     pub cors_origins: Vec<String>,
+    /// API_ADDRESS_CONCURRENCY: sign-ins from one address at once.
+    pub address_concurrency: usize,
+    /// API_TRUST_FORWARDED_FOR: behind a proxy, read the client's address
+    /// from the last X-Forwarded-For hop.
+    pub trust_forwarded_for: bool,
 }
 
 /// Where email goes: an SMTP server, or (development default, with no
@@ -225,6 +230,8 @@ impl ApiConfig {
             school_concurrency,
             school_wait: std::time::Duration::from_millis(school_wait_ms),
             cors_origins,
+            address_concurrency: parsed(&get, "API_ADDRESS_CONCURRENCY", 4usize)?.max(1),
+            trust_forwarded_for: parsed(&get, "API_TRUST_FORWARDED_FOR", false)?,
         })
     }
 }

@@ -33,6 +33,7 @@ mod reminder_interval;
 mod reminders;
 mod schools;
 mod seed_literal;
+mod sign_in_flood;
 mod smtp;
 mod sse;
 mod stalled_bodies;
