@@ -12,6 +12,7 @@ use shared::{
     chat::{
         context, followup,
         followup::Delta,
+        phrasing::{Lang, model},
         router::{self, Routed},
         session::{self, ChatMessage},
         tools,
@@ -91,7 +92,7 @@ impl Answer for ChatReplyJob {
                 &mut tx,
                 reply.id,
                 "",
-                "you are no longer a member of this school",
+                model::no_longer_a_member(Lang::REPLY),
             )
             .await?;
             followup::announce(&mut tx, &message, user_id).await?;
@@ -123,19 +124,17 @@ impl Answer for ChatReplyJob {
                         router::plan_turn(&mut tx, role, &reply, intent, today).await?,
                         Streamed::No,
                     ),
-                    None if model_reply.content.trim().is_empty() => (
-                        Turn::say(
-                            "I couldn't work that out. Try asking directly, for example \"what is the balance for ADM-2025-001?\".",
-                        ),
-                        Streamed::No,
-                    ),
+                    None if model_reply.content.trim().is_empty() => {
+                        (Turn::say(model::no_answer(Lang::REPLY)), Streamed::No)
+                    }
                     None => (Turn::say(model_reply.content.clone()), Streamed::Yes),
                 };
                 finish(&mut tx, &reply, user_id, &turn, streamed).await?;
             }
             Err((partial, error)) => {
                 tracing::warn!(error = %error, "the language model failed to answer");
-                let message = session::fail(&mut tx, reply.id, &partial, &failure(&error)).await?;
+                let failure = model::model_failed(Lang::REPLY, &error);
+                let message = session::fail(&mut tx, reply.id, &partial, &failure).await?;
                 followup::announce(&mut tx, &message, user_id).await?;
             }
         }
@@ -146,12 +145,8 @@ impl Answer for ChatReplyJob {
     async fn give_up_answer(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let user_id = session::owner(&mut tx, self.session_id).await?;
-        let failed = session::fail_unfinished(
-            &mut tx,
-            self.message_id,
-            "something went wrong while answering; retry the message",
-        )
-        .await?;
+        let failed =
+            session::fail_unfinished(&mut tx, self.message_id, model::gave_up(Lang::REPLY)).await?;
         if let Some(message) = failed {
             followup::announce(&mut tx, &message, user_id).await?;
         }
@@ -163,27 +158,6 @@ impl Answer for ChatReplyJob {
 /// The first tool call whose arguments are valid, as a request.
 fn tool_request(reply: &Reply) -> Option<shared::chat::intent::Intent> {
     reply.tool_calls.iter().find_map(tools::intent)
-}
-
-/// What the user is told when the model fails.
-fn failure(error: &OllamaError) -> String {
-    let why = match error {
-        OllamaError::Unreachable(_) => {
-            "the assistant's language model is not reachable".to_string()
-        }
-        OllamaError::SlowStart(wait) => format!(
-            "the assistant's language model did not start answering within {} s",
-            wait.as_secs()
-        ),
-        OllamaError::Stalled(wait) => format!(
-            "the assistant's language model stopped answering for {} s",
-            wait.as_secs()
-        ),
-        other => format!("the assistant's language model failed: {other}"),
-    };
-    format!(
-        "{why}. Retry in a moment; requests like \"what is the balance for ADM-2025-001?\" still work."
-    )
 }
 
 /// Whether the user has already seen the answer's text as deltas.

@@ -8,7 +8,10 @@ use shared::{
     chat::{
         confirm::{self, open_action},
         followup,
-        session::{self, ChatMessage, ChatSession, Exchange, NewMessage, NewSession},
+        session::{
+            self, ChatMessage, ChatSession, Exchange, MessageRole, MessageStatus, NewMessage,
+            NewSession,
+        },
     },
     commands,
     page::PageRequest,
@@ -169,7 +172,7 @@ async fn retry_message(
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
     let message = session::lock_message(&mut tenant.tx, chat.id, message_id).await?;
-    if message.role != "assistant" || message.status != "failed" {
+    if message.role != MessageRole::Assistant || message.status != MessageStatus::Failed {
         return Err(shared::Error::conflict(
             "message_not_failed",
             "only a failed assistant message can be retried",

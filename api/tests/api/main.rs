@@ -10,6 +10,7 @@ mod adversarial_tokens;
 mod auth;
 mod catalogue;
 mod chat;
+mod chat_collections;
 mod chat_model;
 mod classes;
 mod cors;

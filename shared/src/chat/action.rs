@@ -6,60 +6,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use crate::domain::chat::{Action, ActionStatus, Preview};
 use crate::{
     domain::{
-        invoice::generate::GenerateInvoices, money::Money, notification::Channel,
-        payment::NewPayment, role::Capability,
+        invoice::generate::GenerateInvoices, notification::Channel, payment::NewPayment,
+        role::Capability,
     },
     error::{Error, Result},
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionStatus {
-    /// Previewed; runs when the user confirms.
-    Proposed,
-    /// The user confirmed; the work is queued or running.
-    Confirmed,
-    Cancelled,
-    Done,
-    Failed,
-}
-
-impl ActionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::Proposed => "proposed",
-            ActionStatus::Confirmed => "confirmed",
-            ActionStatus::Cancelled => "cancelled",
-            ActionStatus::Done => "done",
-            ActionStatus::Failed => "failed",
-        }
-    }
-}
-
-/// `{intent, args, status, preview?, result?}` on an assistant message.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Action {
-    pub intent: String,
-    #[schema(value_type = Object)]
-    pub args: Value,
-    pub status: ActionStatus,
-    /// What a proposed write will do: to how many, for what total.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preview: Option<Preview>,
-    /// What a done (or failed) action did: operation, payment, figures.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub result: Option<Value>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct Preview {
-    /// Invoices to issue, payments to record or guardians to notify.
-    pub count: i64,
-    pub total: Money,
-}
 
 /// A resolved request: ids, not names; the REST API's own request types.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,18 +65,6 @@ impl Plan {
                 ))
             },
         )
-    }
-}
-
-impl Action {
-    pub fn with_preview(mut self, preview: Preview) -> Self {
-        self.preview = Some(preview);
-        self
-    }
-
-    pub fn with_result(mut self, result: Value) -> Self {
-        self.result = Some(result);
-        self
     }
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{
     action::{Action, ActionStatus, Plan},
+    phrasing::{Lang, outcomes},
     preview::student_name,
     session::{self, ChatMessage},
     turn::Turn,
@@ -88,10 +89,7 @@ async fn run(
             let operation =
                 commands::invoices::generate(conn, actor, request.clone(), link).await?;
             Ok(Turn::with(
-                format!(
-                    "Generating the invoices now (operation {}). I'll report here when they are done.",
-                    operation.id
-                ),
+                outcomes::invoices_started(Lang::REPLY, operation.id),
                 confirmed(
                     json!({"operation_id": operation.id, "operation_url": format!("/operations/{}", operation.id)}),
                 ),
@@ -101,11 +99,12 @@ async fn run(
             let payment = commands::payments::record(conn, actor, new, link).await?;
             let who = student_name(conn, payment.student_id).await?;
             Ok(Turn::with(
-                format!(
-                    "Recorded {} by {} for {who} (payment {}). Posting it to the ledger now.",
-                    payment.amount.kes(),
-                    new.method.spoken(),
-                    payment.id
+                outcomes::payment_recorded(
+                    Lang::REPLY,
+                    payment.amount,
+                    new.method,
+                    &who,
+                    payment.id,
                 ),
                 confirmed(
                     json!({"payment_id": payment.id, "posting_status": payment.posting_status}),
@@ -113,13 +112,11 @@ async fn run(
             ))
         }
         Plan::NotifyBalances(notify) => {
+            let (subject, body) = outcomes::fee_reminder(Lang::REPLY);
             let new = NewNotification {
                 channel: notify.channel,
-                subject: "School fees reminder".into(),
-                body: "Dear parent or guardian, our records show school fees outstanding for your child. \
-                       Please pay at your earliest convenience or contact the bursar's office for your statement. \
-                       Thank you."
-                    .into(),
+                subject: subject.into(),
+                body: body.into(),
                 audience: crate::domain::notification::Audience {
                     class_id: notify.class_id,
                     with_balance: true,
@@ -128,10 +125,7 @@ async fn run(
             };
             let operation = commands::notifications::send(conn, actor, &new, link).await?;
             Ok(Turn::with(
-                format!(
-                    "Sending the reminders now (operation {}). I'll report here when they are out.",
-                    operation.id
-                ),
+                outcomes::reminders_started(Lang::REPLY, operation.id),
                 confirmed(
                     json!({"operation_id": operation.id, "operation_url": format!("/operations/{}", operation.id)}),
                 ),
@@ -149,5 +143,5 @@ pub async fn cancel(conn: &mut PgConnection, proposal: &ChatMessage) -> Result<T
     let mut action = open_action(proposal)?;
     action.status = ActionStatus::Cancelled;
     session::set_action(conn, proposal.id, &action).await?;
-    Ok(Turn::with("Cancelled. Nothing was changed.", action))
+    Ok(Turn::with(outcomes::cancelled(Lang::REPLY), action))
 }

@@ -34,13 +34,11 @@ pub async fn school_context(conn: &mut PgConnection, today: NaiveDate) -> Result
             t.ends_on.format("%-d %b %Y")
         )
     });
-    let (students, classes, guardians): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM students WHERE status = 'ACTIVE'),
-                (SELECT count(*) FROM classes),
-                (SELECT count(*) FROM guardians)",
-    )
-    .fetch_one(conn)
-    .await?;
+    let school::Counts {
+        students,
+        classes,
+        guardians,
+    } = school::counts(conn).await?;
     Ok(SchoolContext {
         name: school.name,
         term,
@@ -80,7 +78,7 @@ impl SchoolContext {
         messages.extend(
             history
                 .iter()
-                .map(|m| Message::new(&m.role, m.content.clone())),
+                .map(|m| Message::new(m.role.as_str(), m.content.clone())),
         );
         messages.push(Message::new("user", question));
         messages

@@ -2,11 +2,11 @@
 //! message that reported it, in the transaction that finishes the work.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
 
 use super::{action::ActionStatus, session::ChatMessage};
-use crate::{error::Result, events, jobs::ChatLink, sql};
+use crate::{domain::chat, error::Result, events, jobs::ChatLink};
 
 /// Event payload for a chat's live text.
 #[derive(Debug, Serialize)]
@@ -36,21 +36,7 @@ pub async fn report(
     result: Value,
     line: &str,
 ) -> Result<()> {
-    let status = json!(status.as_str());
-    let message: Option<ChatMessage> = sqlx::query_as(sql!(
-        "UPDATE chat_messages
-            SET action = jsonb_set(jsonb_set(action, '{{status}}', $2), '{{result}}', coalesce(action->'result', '{{}}') || $3),
-                content = content || E'\\n\\n' || $4
-          WHERE id = $1 AND action IS NOT NULL AND action->>'status' = 'confirmed'
-          RETURNING {}",
-        super::session::MESSAGE_COLUMNS
-    ))
-    .bind(link.message_id)
-    .bind(status)
-    .bind(result)
-    .bind(line)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let message = chat::report_outcome(conn, link.message_id, status, result, line).await?;
     if let Some(message) = message {
         announce(conn, &message, link.user_id).await?;
     }

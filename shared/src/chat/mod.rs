@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod context;
 pub mod followup;
 pub mod intent;
+pub mod phrasing;
 pub mod preview;
 pub mod resolve;
 pub mod router;

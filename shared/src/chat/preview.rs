@@ -5,17 +5,26 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::action::{NotifyBalances, Plan, Preview};
+use super::{
+    action::{NotifyBalances, Plan, Preview},
+    phrasing::{
+        self, Lang,
+        previews::{self, InvoicesPreview, PaymentPreview, RemindersPreview},
+    },
+};
 use crate::{
     domain::{
-        invoice::generate::{self, GenerateInvoices},
+        class,
+        invoice::{
+            self,
+            generate::{self, GenerateInvoices},
+        },
         money::Money,
-        notification::Channel,
-        payment::NewPayment,
-        student::{self, BALANCE_SQL},
+        notification,
+        payment::{self, NewPayment},
+        student,
     },
     error::Result,
-    sql,
 };
 
 /// The preview of a write: its text and figures, or why it cannot be done
@@ -27,16 +36,13 @@ pub async fn preview(conn: &mut PgConnection, plan: &Plan) -> Result<Previewed> 
         Plan::GenerateInvoices(request) => invoices(conn, request).await,
         Plan::RecordPayment(payment) => payment_preview(conn, payment).await,
         Plan::NotifyBalances(notify) => reminders(conn, notify).await,
-        _ => Ok(Err("That is a question, not something to confirm.".into())),
+        _ => Ok(Err(previews::not_a_write(Lang::REPLY).into())),
     }
 }
-
-const CONFIRM: &str = "Reply \"yes\" to go ahead or \"no\" to cancel.";
 
 async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result<Previewed> {
     let preview = generate::preview(conn, request).await?;
     let target = target_name(conn, request.student_id, request.class_id).await?;
-    let term = format!("Term {} {}", request.term, request.year);
     let mut optional: Vec<&str> = request
         .include_optional
         .iter()
@@ -44,37 +50,21 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
         .map(|(name, _)| name.as_str())
         .collect();
     optional.sort_unstable();
-    let with = if optional.is_empty() {
-        "no optional items".to_string()
-    } else {
-        format!("with {}", optional.join(" and "))
+    let said = InvoicesPreview {
+        target: target.as_deref(),
+        term: request.term,
+        year: request.year,
+        optional: &optional,
+        students: preview.students,
+        to_invoice: preview.to_invoice,
+        already_invoiced: preview.already_invoiced,
+        total: preview.total_amount,
     };
     if preview.to_invoice == 0 {
-        let why = if preview.students == 0 {
-            format!("{target} has no active students.")
-        } else {
-            format!(
-                "All {} active students of {target} already have a {term} invoice.",
-                preview.students
-            )
-        };
-        return Ok(Err(format!("There is nothing to invoice: {why}")));
+        return Ok(Err(previews::nothing_to_invoice(Lang::REPLY, &said)));
     }
-    let mut text = format!(
-        "I will generate {} for {target}, {term} ({with}), totalling {}.",
-        plural(preview.to_invoice, "invoice"),
-        preview.total_amount.kes()
-    );
-    if preview.already_invoiced > 0 {
-        text.push_str(&format!(
-            " {} already invoiced for {term} will be skipped.",
-            plural(preview.already_invoiced, "student")
-        ));
-    }
-    text.push(' ');
-    text.push_str(CONFIRM);
     Ok(Ok((
-        text,
+        previews::invoices(Lang::REPLY, &said),
         Preview {
             count: preview.to_invoice,
             total: preview.total_amount,
@@ -84,56 +74,36 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
 
 async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Result<Previewed> {
     let Some(student_id) = payment.student_id else {
-        return Ok(Err("Which student is the payment for?".into()));
+        return Ok(Err(previews::payment_needs_student(Lang::REPLY).into()));
     };
-    if let Some(txn_ref) = &payment.txn_ref {
-        let used: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM payments WHERE method = $1 AND txn_ref = $2)",
-        )
-        .bind(payment.method.as_str())
-        .bind(txn_ref)
-        .fetch_one(&mut *conn)
-        .await?;
-        if used {
-            return Ok(Err(format!(
-                "A {} payment with reference {txn_ref} is already recorded, so I won't record it twice.",
-                payment.method.spoken()
-            )));
-        }
+    if let Some(txn_ref) = &payment.txn_ref
+        && payment::reference_used(conn, payment.method, txn_ref).await?
+    {
+        return Ok(Err(previews::payment_reference_used(
+            Lang::REPLY,
+            payment.method,
+            txn_ref,
+        )));
     }
     let who = student_name(conn, student_id).await?;
     let balance = student::balance(conn, student_id).await?;
     let after = Money::from_decimal(balance.decimal() - payment.amount.decimal());
-    let reference = payment
-        .txn_ref
-        .as_deref()
-        .map(|r| format!(" (ref {r})"))
-        .unwrap_or_default();
-    let against = match payment.invoice_id {
-        Some(invoice_id) => {
-            let number: String = sqlx::query_scalar("SELECT number FROM invoices WHERE id = $1")
-                .bind(invoice_id)
-                .fetch_one(&mut *conn)
-                .await?;
-            format!("against invoice {number}")
-        }
-        None => "against the oldest open invoices first".to_string(),
+    let invoice_number = match payment.invoice_id {
+        Some(invoice_id) => Some(invoice::get(conn, invoice_id).await?.number),
+        None => None,
     };
-    let mut text = format!(
-        "I will record {} by {}{reference} for {who}, {against}. Balance now {}; after this payment {}.",
-        payment.amount.kes(),
-        payment.method.spoken(),
-        balance.kes(),
-        after.kes()
+    let text = previews::payment(
+        Lang::REPLY,
+        &PaymentPreview {
+            amount: payment.amount,
+            method: payment.method,
+            txn_ref: payment.txn_ref.as_deref(),
+            who: &who,
+            invoice_number: invoice_number.as_deref(),
+            balance,
+            after,
+        },
     );
-    if after.is_negative() {
-        text.push_str(&format!(
-            " The extra {} will be kept as credit for the next invoice.",
-            Money::from_decimal(-after.decimal()).kes()
-        ));
-    }
-    text.push(' ');
-    text.push_str(CONFIRM);
     Ok(Ok((
         text,
         Preview {
@@ -144,58 +114,30 @@ async fn payment_preview(conn: &mut PgConnection, payment: &NewPayment) -> Resul
 }
 
 async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<Previewed> {
-    // The audience fan-out uses: guardians of ACTIVE students who owe.
-    let (guardians, without_email, students, owed): (i64, i64, i64, rust_decimal::Decimal) =
-        sqlx::query_as(sql!(
-            "WITH owing AS (
-                 SELECT * FROM (
-                     SELECT s.id, {BALANCE_SQL} AS balance FROM students s
-                      WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1)) b
-                  WHERE b.balance > 0),
-             guardians_of AS (
-                 SELECT DISTINCT g.id, g.email FROM guardians g
-                   JOIN student_guardians sg ON sg.school_id = g.school_id AND sg.guardian_id = g.id
-                  WHERE sg.student_id IN (SELECT id FROM owing))
-             SELECT (SELECT count(*) FROM guardians_of),
-                    (SELECT count(*) FROM guardians_of WHERE email IS NULL),
-                    (SELECT count(*) FROM owing),
-                    (SELECT coalesce(sum(balance), 0) FROM owing)"
-        ))
-        .bind(notify.class_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let whose = match notify.class_id {
-        Some(class_id) => target_name(conn, None, Some(class_id)).await?,
-        None => "the school".to_string(),
-    };
+    let notification::BalanceAudience {
+        guardians,
+        without_email,
+        students,
+        owed,
+    } = notification::balance_audience(conn, notify.class_id).await?;
+    let class = target_name(conn, None, notify.class_id).await?;
     if guardians == 0 {
-        return Ok(Err(format!(
-            "No family in {whose} has a fee balance, so there is no one to remind."
+        return Ok(Err(previews::nobody_to_remind(
+            Lang::REPLY,
+            class.as_deref(),
         )));
     }
-    let owed = Money::from_decimal(owed);
-    let how = match notify.channel {
-        Channel::InApp => "an in-app",
-        Channel::Email => "an email",
-    };
-    let mut text = format!(
-        "I will send {how} fee reminder to {} of {} in {whose} who owe {} in all.",
-        plural(guardians, "guardian"),
-        plural(students, "student"),
-        owed.kes()
+    let text = previews::reminders(
+        Lang::REPLY,
+        &RemindersPreview {
+            class: class.as_deref(),
+            channel: notify.channel,
+            guardians,
+            without_email,
+            students,
+            owed,
+        },
     );
-    if notify.channel == Channel::Email && without_email > 0 {
-        text.push_str(&format!(
-            " {} no email address and will not receive it.",
-            if without_email == 1 {
-                "1 guardian has".to_string()
-            } else {
-                format!("{without_email} guardians have")
-            }
-        ));
-    }
-    text.push(' ');
-    text.push_str(CONFIRM);
     Ok(Ok((
         text,
         Preview {
@@ -205,40 +147,21 @@ async fn reminders(conn: &mut PgConnection, notify: &NotifyBalances) -> Result<P
     )))
 }
 
-pub fn plural(n: i64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 /// "John Doe (ADM-2025-001)".
 pub async fn student_name(conn: &mut PgConnection, student_id: Uuid) -> Result<String> {
-    let name: String = sqlx::query_scalar(
-        "SELECT first_name || ' ' || last_name || ' (' || admission_no || ')' FROM students WHERE id = $1",
-    )
-    .bind(student_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(name)
+    let student::Named { name, admission_no } = student::named(conn, student_id).await?;
+    Ok(phrasing::student(&name, &admission_no))
 }
 
-/// A class's name, or a student's.
+/// A student's name, or a class's; `None` for neither (the school).
 async fn target_name(
     conn: &mut PgConnection,
     student_id: Option<Uuid>,
     class_id: Option<Uuid>,
-) -> Result<String> {
-    match (student_id, class_id) {
-        (Some(student_id), _) => student_name(conn, student_id).await,
-        (None, Some(class_id)) => {
-            let name: String = sqlx::query_scalar("SELECT name FROM classes WHERE id = $1")
-                .bind(class_id)
-                .fetch_one(conn)
-                .await?;
-            Ok(name)
-        }
-        (None, None) => Ok("the school".into()),
-    }
+) -> Result<Option<String>> {
+    Ok(match (student_id, class_id) {
+        (Some(student_id), _) => Some(student_name(conn, student_id).await?),
+        (None, Some(class_id)) => Some(class::get(conn, class_id).await?.name),
+        (None, None) => None,
+    })
 }

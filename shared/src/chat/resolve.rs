@@ -11,13 +11,18 @@ use uuid::Uuid;
 use super::{
     action::{NotifyBalances, Plan},
     intent::{Intent, StudentRef, Target},
+    phrasing::{Lang, questions},
 };
 use crate::{
     domain::{
-        calendar,
-        invoice::generate::{self, GenerateInvoices},
+        calendar, class, fees,
+        invoice::{
+            self,
+            generate::{self, GenerateInvoices},
+        },
         notification::Channel,
         payment::NewPayment,
+        student,
     },
     error::{Error, Result},
 };
@@ -31,26 +36,8 @@ pub enum Resolved {
 
 const MAX_CANDIDATES: usize = 6;
 
-#[derive(Debug, sqlx::FromRow)]
-struct Candidate {
-    id: Uuid,
-    name: String,
-    admission_no: String,
-    class_name: Option<String>,
-    status: String,
-}
-
-impl Candidate {
-    fn describe(&self) -> String {
-        let class = self.class_name.as_deref().unwrap_or("no class");
-        let status = if self.status == "ACTIVE" {
-            String::new()
-        } else {
-            format!(", {}", self.status.to_lowercase())
-        };
-        format!("{} ({}, {class}{status})", self.name, self.admission_no)
-    }
-}
+/// Classes named when the one asked for is not found.
+const CLASSES_LISTED: i64 = 12;
 
 pub async fn resolve(
     conn: &mut PgConnection,
@@ -65,17 +52,17 @@ pub async fn resolve(
             include_optional,
         } => {
             let (student_id, class_id) = match target {
-                Target::Class(name) => match class(conn, &name, today).await? {
+                Target::Class(name) => match one_class(conn, &name, today).await? {
                     Ok(id) => (None, Some(id)),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
-                Target::Student(student_ref) => match student(conn, &student_ref).await? {
+                Target::Student(student_ref) => match one_student(conn, &student_ref).await? {
                     Ok(id) => (Some(id), None),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
             };
             let Some((term, year)) = term_and_year(conn, term, year, today).await? else {
-                return Ok(Resolved::Ask(no_terms()));
+                return Ok(Resolved::Ask(questions::no_terms(Lang::REPLY)));
             };
             let request = GenerateInvoices {
                 student_id,
@@ -86,7 +73,7 @@ pub async fn resolve(
             };
             // The checks the REST endpoint makes, said back in the chat.
             if let Err(Error::Client { detail, .. }) = generate::validate(conn, &request).await {
-                return Ok(Resolved::Ask(sentence(&detail)));
+                return Ok(Resolved::Ask(questions::rule_broken(&detail)));
             }
             Plan::GenerateInvoices(request)
         }
@@ -97,27 +84,26 @@ pub async fn resolve(
             txn_ref,
             invoice_number,
         } => {
-            let student_id = match student(conn, &student_ref).await? {
+            let student_id = match one_student(conn, &student_ref).await? {
                 Ok(id) => id,
                 Err(question) => return Ok(Resolved::Ask(question)),
             };
             let Some(method) = method else {
-                return Ok(Resolved::Ask(format!(
-                    "How was the {} paid: M-Pesa, cash, bank or cheque? Send the request again with the method, \
-                     for example \"record payment of {} for {} via MPESA ref QKH94M1Z11\".",
-                    amount.kes(),
+                return Ok(Resolved::Ask(questions::payment_method(
+                    Lang::REPLY,
                     amount,
-                    describe_ref(&student_ref)
+                    describe_ref(&student_ref),
                 )));
             };
             let invoice_id = match invoice_number {
                 None => None,
-                Some(number) => match invoice_of(conn, student_id, &number).await? {
+                Some(number) => match invoice::id_by_number(conn, student_id, &number).await? {
                     Some(id) => Some(id),
                     None => {
-                        return Ok(Resolved::Ask(format!(
-                            "{number} is not an invoice of {}. Check the number, or leave it out to pay the oldest open invoices first.",
-                            describe_ref(&student_ref)
+                        return Ok(Resolved::Ask(questions::not_an_invoice_of(
+                            Lang::REPLY,
+                            &number,
+                            describe_ref(&student_ref),
                         )));
                     }
                 },
@@ -137,7 +123,7 @@ pub async fn resolve(
         } => {
             let class_id = match name {
                 None => None,
-                Some(name) => match class(conn, &name, today).await? {
+                Some(name) => match one_class(conn, &name, today).await? {
                     Ok(id) => Some(id),
                     Err(question) => return Ok(Resolved::Ask(question)),
                 },
@@ -149,17 +135,17 @@ pub async fn resolve(
         }
         Intent::StudentBalance {
             student: student_ref,
-        } => match student(conn, &student_ref).await? {
+        } => match one_student(conn, &student_ref).await? {
             Ok(student_id) => Plan::StudentBalance { student_id },
             Err(question) => return Ok(Resolved::Ask(question)),
         },
-        Intent::ClassBalance { class: name } => match class(conn, &name, today).await? {
+        Intent::ClassBalance { class: name } => match one_class(conn, &name, today).await? {
             Ok(class_id) => Plan::ClassBalance { class_id },
             Err(question) => return Ok(Resolved::Ask(question)),
         },
         Intent::Collections { term, year } => {
             let Some((term, year)) = term_and_year(conn, term, year, today).await? else {
-                return Ok(Resolved::Ask(no_terms()));
+                return Ok(Resolved::Ask(questions::no_terms(Lang::REPLY)));
             };
             Plan::Collections { term, year }
         }
@@ -167,63 +153,11 @@ pub async fn resolve(
     Ok(Resolved::Plan(plan))
 }
 
-/// The question for a request the parser found incomplete.
-pub fn ask_for(intent: &str, missing: &[&str]) -> String {
-    let what: Vec<&str> = missing
-        .iter()
-        .map(|m| match *m {
-            "student" => "which student (a name or admission number)",
-            "amount" => "the amount",
-            "txn_ref" => "the transaction reference (the M-Pesa code, like QKH94M1Z11)",
-            "class" => "which class (like \"Grade 4 East\")",
-            "target" => "which class or student",
-            "term" => "which term (1, 2 or 3)",
-            "year" => "which year",
-            other => other,
-        })
-        .collect();
-    let example = match intent {
-        "record_payment" => "\"record payment of 10000 for ADM-2025-001 via MPESA ref QKH94M1Z11\"",
-        "generate_invoices" => "\"generate invoices for Grade 4 East for term 1\"",
-        "class_balance" => "\"how much does Grade 4 East owe?\"",
-        "student_balance" => "\"what is the balance for ADM-2025-001?\"",
-        "collections" => "\"how much have we collected in term 1 2026?\"",
-        _ => "\"notify guardians of Grade 4 East about fee balances\"",
-    };
-    format!(
-        "I need {} to do that. Send the whole request again, for example {example}.",
-        join_and(&what)
-    )
-}
-
-fn join_and(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 fn normalized(name: &str) -> String {
     name.split_whitespace()
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn sentence(detail: &str) -> String {
-    let mut chars = detail.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
-    let text = format!("{}{}", first.unwrap_or_default(), chars.as_str());
-    if text.ends_with('.') {
-        text
-    } else {
-        format!("{text}.")
-    }
-}
-
-fn no_terms() -> String {
-    "This school has no academic terms yet, so I can't tell which term you mean. Name the term and year, for example \"term 1 2026\".".into()
 }
 
 fn describe_ref(student: &StudentRef) -> &str {
@@ -262,47 +196,24 @@ async fn optional_items(
 ) -> Result<HashMap<String, bool>> {
     let mut items = HashMap::new();
     for name in asked {
-        let spelled: Option<String> = sqlx::query_scalar(
-            "SELECT name FROM fee_items WHERE optional AND lower(name) = lower($1) LIMIT 1",
-        )
-        .bind(name.trim())
-        .fetch_optional(&mut *conn)
-        .await?;
+        let spelled = fees::optional_item_name(conn, name).await?;
         items.insert(spelled.unwrap_or_else(|| name.clone()), true);
     }
     Ok(items)
 }
 
 /// The one student meant, or the question to ask.
-async fn student(
+async fn one_student(
     conn: &mut PgConnection,
-    student: &StudentRef,
+    asked: &StudentRef,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let candidates: Vec<Candidate> = match student {
-        StudentRef::AdmissionNo(no) => {
-            sqlx::query_as(
-                "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class_name, s.status
-                   FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
-                  WHERE s.admission_no = $1",
-            )
-            .bind(no)
-            .fetch_all(&mut *conn)
-            .await?
-        }
+    let candidates: Vec<student::Match> = match asked {
+        StudentRef::AdmissionNo(no) => student::find_by_admission_no(conn, no).await?,
         StudentRef::Name(name) => {
             let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
-            let mut found: Vec<Candidate> = sqlx::query_as(
-                "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class_name, s.status
-                   FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
-                  WHERE regexp_split_to_array(lower(btrim(s.first_name || ' ' || s.last_name)), '\\s+') @> $1::text[]
-                  ORDER BY s.status <> 'ACTIVE', s.last_name, s.first_name, s.admission_no
-                  LIMIT 20",
-            )
-            .bind(&words)
-            .fetch_all(&mut *conn)
-            .await?;
+            let mut found = student::find_by_name_words(conn, &words).await?;
             // "John Doe" names John Doe, even beside a John Doe Kamau.
-            let exact = |c: &Candidate| normalized(&c.name) == words.join(" ");
+            let exact = |c: &student::Match| normalized(&c.name) == words.join(" ");
             if found.iter().filter(|c| exact(c)).count() == 1 {
                 found.retain(exact);
             }
@@ -311,85 +222,56 @@ async fn student(
     };
     Ok(match candidates.as_slice() {
         [one] => Ok(one.id),
-        [] => Err(match student {
-            StudentRef::AdmissionNo(no) => {
-                format!(
-                    "No student has admission number {no}. Check the number and send the request again."
-                )
-            }
-            StudentRef::Name(name) => format!(
-                "I couldn't find a student called {name}. Check the spelling, or use the admission number."
-            ),
+        [] => Err(match asked {
+            StudentRef::AdmissionNo(no) => questions::no_such_admission_no(Lang::REPLY, no),
+            StudentRef::Name(name) => questions::no_student_named(Lang::REPLY, name),
         }),
         several => {
-            let mut text = format!(
-                "More than one student matches \"{}\". Which one do you mean?",
-                describe_ref(student)
-            );
-            for candidate in several.iter().take(MAX_CANDIDATES) {
-                text.push_str(&format!("\n- {}", candidate.describe()));
-            }
-            if several.len() > MAX_CANDIDATES {
-                text.push_str(&format!("\n- and {} more", several.len() - MAX_CANDIDATES));
-            }
-            text.push_str("\nSend the request again with the admission number.");
-            Err(text)
+            let listed: Vec<String> = several
+                .iter()
+                .take(MAX_CANDIDATES)
+                .map(|c| {
+                    questions::candidate(
+                        Lang::REPLY,
+                        &c.name,
+                        &c.admission_no,
+                        c.class_name.as_deref(),
+                        c.status,
+                    )
+                })
+                .collect();
+            Err(questions::which_student(
+                Lang::REPLY,
+                describe_ref(asked),
+                &listed,
+                several.len().saturating_sub(MAX_CANDIDATES),
+            ))
         }
     })
 }
 
 /// The one class meant (this year's when names repeat across years), or
 /// the question to ask.
-async fn class(
+async fn one_class(
     conn: &mut PgConnection,
     name: &str,
     today: NaiveDate,
 ) -> Result<std::result::Result<Uuid, String>> {
-    let found: Vec<(Uuid, String, i32)> = sqlx::query_as(
-        "SELECT id, name, academic_year FROM classes
-          WHERE lower(regexp_replace(btrim(name), '\\s+', ' ', 'g')) = lower(regexp_replace(btrim($1), '\\s+', ' ', 'g'))
-          ORDER BY academic_year DESC",
-    )
-    .bind(name)
-    .fetch_all(&mut *conn)
-    .await?;
-    let this_year: Vec<_> = found.iter().filter(|c| c.2 == today.year()).collect();
+    let found = class::find_by_name(conn, name).await?;
+    let this_year: Vec<_> = found
+        .iter()
+        .filter(|c| c.academic_year == today.year())
+        .collect();
     Ok(match (found.as_slice(), this_year.as_slice()) {
-        ([one], _) => Ok(one.0),
-        (_, [one]) => Ok(one.0),
+        ([one], _) => Ok(one.id),
+        (_, [one]) => Ok(one.id),
         ([], _) => {
-            let known: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT name FROM classes ORDER BY name LIMIT 12")
-                    .fetch_all(&mut *conn)
-                    .await?;
-            let listed = if known.is_empty() {
-                "This school has no classes yet.".to_string()
-            } else {
-                format!("Classes I know: {}.", known.join(", "))
-            };
-            Err(format!(
-                "I couldn't find a class called \"{name}\". {listed}"
-            ))
+            let known = class::names(conn, CLASSES_LISTED).await?;
+            Err(questions::no_such_class(Lang::REPLY, name, &known))
         }
         (several, _) => {
-            let years: Vec<String> = several.iter().map(|c| c.2.to_string()).collect();
-            Err(format!(
-                "There is a class \"{name}\" in more than one year ({}). Which year do you mean?",
-                years.join(", ")
-            ))
+            let years: Vec<i32> = several.iter().map(|c| c.academic_year).collect();
+            Err(questions::which_year(Lang::REPLY, name, &years))
         }
     })
-}
-
-async fn invoice_of(
-    conn: &mut PgConnection,
-    student_id: Uuid,
-    number: &str,
-) -> Result<Option<Uuid>> {
-    let id = sqlx::query_scalar("SELECT id FROM invoices WHERE student_id = $1 AND number = $2")
-        .bind(student_id)
-        .bind(number)
-        .fetch_optional(conn)
-        .await?;
-    Ok(id)
 }

@@ -10,6 +10,7 @@ use super::{
     answer::answer,
     confirm,
     intent::{self, Intent, Parsed},
+    phrasing::{Lang, outcomes, questions},
     preview::preview,
     resolve::{self, Resolved},
     session::{self, ChatMessage},
@@ -39,7 +40,7 @@ pub async fn route(
 ) -> Result<Routed> {
     let turn = match intent::parse(text, today) {
         Parsed::Confirm => match session::open_proposal(conn, reply.session_id).await? {
-            None => Turn::say("There is nothing waiting for your confirmation."),
+            None => Turn::say(outcomes::nothing_to_confirm(Lang::REPLY)),
             Some(proposal) => {
                 match confirm::confirm(conn, actor, role, &proposal, reply.id).await {
                     Err(error @ Error::Client { .. }) => {
@@ -51,11 +52,13 @@ pub async fn route(
             }
         },
         Parsed::Cancel => match session::open_proposal(conn, reply.session_id).await? {
-            None => Turn::say("There is nothing to cancel."),
+            None => Turn::say(outcomes::nothing_to_cancel(Lang::REPLY)),
             Some(proposal) => confirm::cancel(conn, &proposal).await?,
         },
         Parsed::Intent(intent) => plan_turn(conn, role, reply, intent, today).await?,
-        Parsed::Incomplete { intent, missing } => Turn::say(resolve::ask_for(intent, &missing)),
+        Parsed::Incomplete { intent, missing } => {
+            Turn::say(questions::ask_for(Lang::REPLY, intent, &missing))
+        }
         Parsed::Unknown => return Ok(Routed::AskModel),
     };
     Ok(Routed::Answered(turn))

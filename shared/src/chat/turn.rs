@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use super::action::{Action, ActionStatus, Plan};
+use super::{
+    action::{Action, ActionStatus, Plan},
+    phrasing::{Lang, outcomes},
+};
 use crate::error::Error;
 
 #[derive(Debug, Clone)]
@@ -35,7 +38,7 @@ impl Turn {
             other => ("internal".to_string(), other.to_string()),
         };
         Self::with(
-            format!("That could not be done: {detail}"),
+            outcomes::could_not(Lang::REPLY, &detail),
             plan.action(ActionStatus::Failed)
                 .with_result(json!({"error": {"code": code, "detail": detail}})),
         )

@@ -82,3 +82,36 @@ pub async fn list(conn: &mut PgConnection, page: PageRequest) -> Result<Page<Cla
     .await?;
     Ok(Page::from_rows(rows, page, |c: &Class| c.id))
 }
+
+/// A class found by its name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NameMatch {
+    pub id: Uuid,
+    pub name: String,
+    pub academic_year: i32,
+}
+
+/// The classes called `name`, ignoring case and runs of spaces, newest
+/// academic year first.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_name(conn: &mut PgConnection, name: &str) -> Result<Vec<NameMatch>> {
+    let found = sqlx::query_as(
+        "SELECT id, name, academic_year FROM classes
+          WHERE lower(regexp_replace(btrim(name), '\\s+', ' ', 'g')) = lower(regexp_replace(btrim($1), '\\s+', ' ', 'g'))
+          ORDER BY academic_year DESC",
+    )
+    .bind(name)
+    .fetch_all(conn)
+    .await?;
+    Ok(found)
+}
+
+/// The school's class names, each once, in order; at most `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn names(conn: &mut PgConnection, limit: i64) -> Result<Vec<String>> {
+    let names = sqlx::query_scalar("SELECT DISTINCT name FROM classes ORDER BY name LIMIT $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(names)
+}

@@ -298,3 +298,16 @@ async fn income_account(
     .await?;
     Ok(id)
 }
+
+/// The optional fee item called `name` (any case), spelled as the school
+/// spells it.
+#[tracing::instrument(skip_all)]
+pub async fn optional_item_name(conn: &mut PgConnection, name: &str) -> Result<Option<String>> {
+    let spelled = sqlx::query_scalar(
+        "SELECT name FROM fee_items WHERE optional AND lower(name) = lower($1) LIMIT 1",
+    )
+    .bind(name.trim())
+    .fetch_optional(conn)
+    .await?;
+    Ok(spelled)
+}

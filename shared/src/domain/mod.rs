@@ -2,6 +2,7 @@
 //! module per resource with the queries that read and write it.
 
 pub mod calendar;
+pub mod chat;
 pub mod class;
 pub mod de;
 pub mod fees;

@@ -363,3 +363,43 @@ pub async fn mark_attempt_failed(
     .await?;
     Ok(())
 }
+
+/// Who a balance reminder would reach: the guardians of active students
+/// who owe (in one class, or the whole school), the fan-out's audience.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct BalanceAudience {
+    pub guardians: i64,
+    /// Of those guardians, how many have no email address.
+    pub without_email: i64,
+    /// Students who owe.
+    pub students: i64,
+    /// What those students owe in all.
+    pub owed: super::money::Money,
+}
+
+/// Who a balance reminder to `class_id` (`None`: every class) would reach.
+#[tracing::instrument(skip_all)]
+pub async fn balance_audience(
+    conn: &mut PgConnection,
+    class_id: Option<Uuid>,
+) -> Result<BalanceAudience> {
+    let audience = sqlx::query_as(sql!(
+        "WITH owing AS (
+             SELECT * FROM (
+                 SELECT s.id, {BALANCE_SQL} AS balance FROM students s
+                  WHERE s.status = 'ACTIVE' AND ($1::uuid IS NULL OR s.class_id = $1)) b
+              WHERE b.balance > 0),
+         guardians_of AS (
+             SELECT DISTINCT g.id, g.email FROM guardians g
+               JOIN student_guardians sg ON sg.school_id = g.school_id AND sg.guardian_id = g.id
+              WHERE sg.student_id IN (SELECT id FROM owing))
+         SELECT (SELECT count(*) FROM guardians_of) AS guardians,
+                (SELECT count(*) FROM guardians_of WHERE email IS NULL) AS without_email,
+                (SELECT count(*) FROM owing) AS students,
+                (SELECT coalesce(sum(balance), 0) FROM owing) AS owed"
+    ))
+    .bind(class_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(audience)
+}

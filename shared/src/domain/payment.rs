@@ -309,3 +309,43 @@ pub async fn fail_posting(conn: &mut PgConnection, payment_id: Uuid) -> Result<(
         .await?;
     Ok(())
 }
+
+/// Whether a payment by `method` with reference `txn_ref` is already
+/// recorded (what `payments_school_ref_key` would refuse).
+#[tracing::instrument(skip_all)]
+pub async fn reference_used(
+    conn: &mut PgConnection,
+    method: Method,
+    txn_ref: &str,
+) -> Result<bool> {
+    let used = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payments WHERE method = $1 AND txn_ref = $2)",
+    )
+    .bind(method)
+    .bind(txn_ref)
+    .fetch_one(conn)
+    .await?;
+    Ok(used)
+}
+
+/// What was received between two dates (inclusive, Nairobi time): posted
+/// payments only, as the ledger's 1000 counts them. A payment still
+/// pending, or one whose posting failed, has not been received.
+#[tracing::instrument(skip_all)]
+pub async fn received_between(
+    conn: &mut PgConnection,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Money> {
+    let received = sqlx::query_scalar(
+        "SELECT coalesce(sum(amount), 0) FROM payments
+          WHERE posting_status = $3
+            AND (paid_at AT TIME ZONE 'Africa/Nairobi')::date BETWEEN $1 AND $2",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(PostingStatus::Posted)
+    .fetch_one(conn)
+    .await?;
+    Ok(Money::from_decimal(received))
+}

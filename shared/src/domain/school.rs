@@ -258,3 +258,24 @@ async fn bootstrap(conn: &mut PgConnection, school_id: Uuid, year: i32) -> Resul
     .await?;
     Ok(())
 }
+
+/// How big the school is: active students, classes and guardians.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Counts {
+    pub students: i64,
+    pub classes: i64,
+    pub guardians: i64,
+}
+
+/// The school's active students, classes and guardians.
+#[tracing::instrument(skip_all)]
+pub async fn counts(conn: &mut PgConnection) -> Result<Counts> {
+    let counts = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM students WHERE status = 'ACTIVE') AS students,
+                (SELECT count(*) FROM classes) AS classes,
+                (SELECT count(*) FROM guardians) AS guardians",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(counts)
+}

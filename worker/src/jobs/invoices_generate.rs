@@ -4,7 +4,11 @@
 
 use serde::Serialize;
 use shared::{
-    chat::{action::ActionStatus, followup, preview::plural},
+    chat::{
+        action::ActionStatus,
+        followup,
+        phrasing::{Lang, outcomes},
+    },
     db,
     domain::{
         invoice::generate::{self, Generated},
@@ -90,18 +94,11 @@ impl Perform for GenerateInvoicesJob {
         };
         events::append(&mut tx, "invoice.generated", &summary).await?;
         if let Some(link) = self.chat {
-            let line = format!(
-                "Done: {} issued, totalling {}{}.",
-                plural(generated.created, "invoice"),
-                generated.total_amount.kes(),
-                if generated.already_invoiced > 0 {
-                    format!(
-                        "; {} already invoiced",
-                        plural(generated.already_invoiced, "student")
-                    )
-                } else {
-                    String::new()
-                }
+            let line = outcomes::invoices_done(
+                Lang::REPLY,
+                generated.created,
+                generated.total_amount,
+                generated.already_invoiced,
             );
             let result = serde_json::to_value(&generated).map_err(anyhow::Error::from)?;
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
@@ -123,7 +120,7 @@ impl Perform for GenerateInvoicesJob {
         operation::fail(&mut tx, self.operation_id, &code, &detail).await?;
         if let Some(link) = self.chat {
             let result = serde_json::json!({"error": {"code": code, "detail": detail}});
-            let line = format!("Invoice generation failed: {detail}");
+            let line = outcomes::invoices_failed(Lang::REPLY, &detail);
             followup::report(&mut tx, link, ActionStatus::Failed, result, &line).await?;
         }
         tx.commit().await?;

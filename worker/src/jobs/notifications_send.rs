@@ -2,7 +2,11 @@
 //! one notifications.email job per email (`notifications_email`).
 
 use shared::{
-    chat::{action::ActionStatus, followup, preview::plural},
+    chat::{
+        action::ActionStatus,
+        followup,
+        phrasing::{Lang, outcomes},
+    },
     commands, db,
     domain::{notification, operation},
     events,
@@ -26,20 +30,12 @@ impl Perform for SendNotificationJob {
         operation::succeed(&mut tx, self.operation_id, &fan_out).await?;
         events::append(&mut tx, "notification.sent", &fan_out).await?;
         if let Some(link) = self.chat {
-            let line = if fan_out.queued > 0 {
-                format!(
-                    "Done: {} reached; {} emails on their way{}.",
-                    plural(fan_out.recipients, "guardian"),
-                    fan_out.queued,
-                    failed_note(fan_out.failed)
-                )
-            } else {
-                format!(
-                    "Done: {} reached{}.",
-                    plural(fan_out.recipients, "guardian"),
-                    failed_note(fan_out.failed)
-                )
-            };
+            let line = outcomes::reminders_done(
+                Lang::REPLY,
+                fan_out.recipients,
+                fan_out.queued,
+                fan_out.failed,
+            );
             let result = serde_json::json!({"notification_id": fan_out.notification_id,
                 "recipients": fan_out.recipients, "sent": fan_out.sent, "queued": fan_out.queued, "failed": fan_out.failed});
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
@@ -64,19 +60,11 @@ impl Perform for SendNotificationJob {
                 link,
                 ActionStatus::Failed,
                 result,
-                "Sending the reminders failed; it has been logged.",
+                outcomes::reminders_failed(Lang::REPLY),
             )
             .await?;
         }
         tx.commit().await?;
         Ok(())
-    }
-}
-
-fn failed_note(failed: i64) -> String {
-    match failed {
-        0 => String::new(),
-        1 => "; 1 could not be sent (no email address)".into(),
-        n => format!("; {n} could not be sent (no email address)"),
     }
 }

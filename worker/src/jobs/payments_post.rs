@@ -2,12 +2,13 @@
 //! idempotent: a payment already POSTED is left alone.
 
 use shared::{
-    chat::{action::ActionStatus, followup},
-    db,
-    domain::{
-        money::Money,
-        payment::{self, PostingStatus},
+    chat::{
+        action::ActionStatus,
+        followup,
+        phrasing::{Lang, outcomes},
     },
+    db,
+    domain::payment::{self, PostingStatus},
     jobs::PostPaymentJob,
 };
 
@@ -18,14 +19,7 @@ impl Perform for PostPaymentJob {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
         let posted = payment::post(&mut tx, self.payment_id).await?;
         if let (Some(link), Some(posted)) = (self.chat, &posted) {
-            let mut line = format!("Posted to the ledger: {}", posted.amount.kes());
-            if posted.credit.decimal() > Money::ZERO.decimal() {
-                line.push_str(&format!(
-                    ", of which {} kept as credit",
-                    posted.credit.kes()
-                ));
-            }
-            line.push('.');
+            let line = outcomes::payment_posted(Lang::REPLY, posted.amount, posted.credit);
             let mut result = serde_json::to_value(posted).map_err(anyhow::Error::from)?;
             result["posting_status"] = serde_json::json!(PostingStatus::Posted);
             followup::report(&mut tx, link, ActionStatus::Done, result, &line).await?;
@@ -47,7 +41,7 @@ impl Perform for PostPaymentJob {
                 link,
                 ActionStatus::Failed,
                 result,
-                "Posting the payment failed; it has been logged.",
+                outcomes::payment_failed(Lang::REPLY),
             )
             .await?;
         }

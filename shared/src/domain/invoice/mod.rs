@@ -137,3 +137,68 @@ pub async fn record_payment(
     .await?;
     Ok(())
 }
+
+/// An invoice still owed on, and what is due on it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenInvoice {
+    pub number: String,
+    pub term: i16,
+    pub year: i32,
+    pub due: Money,
+}
+
+/// The student's unpaid and part-paid invoices, oldest first; at most `limit`.
+#[tracing::instrument(skip_all)]
+pub async fn open_for_student(
+    conn: &mut PgConnection,
+    student_id: Uuid,
+    limit: i64,
+) -> Result<Vec<OpenInvoice>> {
+    let open = sqlx::query_as(
+        "SELECT number, term, year, total - paid AS due FROM invoices
+          WHERE student_id = $1 AND status IN ('UNPAID', 'PARTIAL') ORDER BY issued_at, number LIMIT $2",
+    )
+    .bind(student_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(open)
+}
+
+/// The student's invoice numbered `number`, if there is one.
+#[tracing::instrument(skip_all)]
+pub async fn id_by_number(
+    conn: &mut PgConnection,
+    student_id: Uuid,
+    number: &str,
+) -> Result<Option<Uuid>> {
+    let id = sqlx::query_scalar("SELECT id FROM invoices WHERE student_id = $1 AND number = $2")
+        .bind(student_id)
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
+    Ok(id)
+}
+
+/// What a term's invoices (all but cancelled ones) add up to.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct TermTotals {
+    pub invoices: i64,
+    pub invoiced: Money,
+    /// Paid against those invoices.
+    pub collected: Money,
+}
+
+/// The term's invoices: how many, what they charge and what is paid on them.
+#[tracing::instrument(skip_all)]
+pub async fn term_totals(conn: &mut PgConnection, term: i16, year: i32) -> Result<TermTotals> {
+    let totals = sqlx::query_as(
+        "SELECT count(*) AS invoices, coalesce(sum(total), 0) AS invoiced, coalesce(sum(paid), 0) AS collected
+           FROM invoices WHERE term = $1 AND year = $2 AND status <> 'CANCELLED'",
+    )
+    .bind(term)
+    .bind(year)
+    .fetch_one(conn)
+    .await?;
+    Ok(totals)
+}
