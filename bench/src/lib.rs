@@ -1,18 +1,117 @@
-//! What the benchmarks share: a fresh database, pools of the runtime role
-//! on it, dropping it afterwards, and medians.
+//! What the benchmark binaries share. The binaries live in `src/bin/`:
+//! `pipeline-bench` (invoice generation and payments through an in-process
+//! api and worker), `chat-bench` (chat latency) and `load-bench` (students,
+//! payments, SSE and memory against the release binaries as processes).
+//! The client, seeding, the books check and child processes come from
+//! `shared::testing`; here are the run around them (arguments, a fresh
+//! database, exit status), the in-process api and worker, the production
+//! processes and medians.
 
-use std::time::{Duration, Instant};
+pub mod in_process;
+pub mod procs;
 
-use std::str::FromStr;
+use std::{future::Future, process::ExitCode, time::Duration};
 
-use anyhow::{Context, bail, ensure};
-use rust_decimal::Decimal;
-use serde_json::{Value, json};
-use sqlx::{ConnectOptions, Connection, Executor, PgPool};
-use uuid::Uuid;
+use anyhow::bail;
+use futures_util::FutureExt;
 
-pub async fn fresh_database_within(limit: Duration) -> anyhow::Result<String> {
-    use futures_util::FutureExt;
+/// Exit status 1: the run failed (an error, a timeout, wrong rows).
+pub const FAILED: u8 = 1;
+/// Exit status 2: the run completed and a target was missed.
+pub const MISSED: u8 = 2;
+
+/// The parsed arguments, or the exit status after printing help (0) or a
+/// usage error (1: clap's own 2 would read as "a target was missed").
+pub fn parse_args<T: clap::Parser>() -> Result<T, ExitCode> {
+    T::try_parse().map_err(|err| {
+        let _ = err.print();
+        if err.use_stderr() {
+            ExitCode::from(FAILED)
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}
+
+/// Runs a benchmark as its `main`: logs to stderr (RUST_LOG, default
+/// `warn,sqlx::query=error`), a fresh database for `run`, then the
+/// database dropped (unless `keep_db`) once the runtime, and with it every
+/// in-process pool, has ended. `run` answers whether every target was met;
+/// an error or a panic is a failed run.
+pub fn main<F, Fut>(name: &str, keep_db: bool, run: F) -> ExitCode
+where
+    F: FnOnce(String) -> Fut,
+    Fut: Future<Output = anyhow::Result<bool>>,
+{
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx::query=error"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .compact()
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("{name}: FAILED: starting the runtime: {err}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        for key in ["DATABASE_URL", "DATABASE_OWNER_URL"] {
+            if std::env::var_os(key).is_none() {
+                bail!(
+                    "{key} is not set: run scripts/bench, or export it (schoolops-admin setup prints it)"
+                );
+            }
+        }
+        let database = fresh_database_within(Duration::from_secs(120)).await?;
+        // The toolkit panics on an unexpected answer: that is a failed run.
+        let outcome = std::panic::AssertUnwindSafe(run(database.clone()))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("a check panicked (see above)")));
+        Ok((database, outcome))
+    });
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    let outcome = match outcome {
+        Ok((database, outcome)) => {
+            if keep_db {
+                println!("database kept: {database}");
+            } else {
+                let dropped = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|rt| {
+                        rt.block_on(shared::testing::drop_database(&database))
+                            .map_err(anyhow::Error::from)
+                    });
+                if let Err(err) = dropped {
+                    eprintln!("{name}: could not drop {database}: {err:#}");
+                }
+            }
+            outcome
+        }
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            println!("{name}: a target was missed");
+            ExitCode::from(MISSED)
+        }
+        Err(err) => {
+            eprintln!("{name}: FAILED: {err:#}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+async fn fresh_database_within(limit: Duration) -> anyhow::Result<String> {
     // fresh_database panics on failure: catch it, so it is reported as an error.
     let created = std::panic::AssertUnwindSafe(shared::testing::fresh_database()).catch_unwind();
     match tokio::time::timeout(limit, created).await {
@@ -22,40 +121,12 @@ pub async fn fresh_database_within(limit: Duration) -> anyhow::Result<String> {
     }
 }
 
-pub async fn app_pool(database: &str, max: u32) -> anyhow::Result<PgPool> {
-    let options = shared::testing::env_url("DATABASE_URL").database(database);
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options)
+/// A pool of at most `max` runtime-role connections on `database`.
+pub async fn app_pool(database: &str, max: u32) -> anyhow::Result<sqlx::PgPool> {
+    use anyhow::Context;
+    shared::testing::app_pool_with(database, max)
         .await
         .context("connecting as the runtime role (DATABASE_URL)")
-}
-
-pub async fn drop_database(database: &str) -> anyhow::Result<()> {
-    let mut conn = shared::testing::env_url("DATABASE_OWNER_URL")
-        .connect()
-        .await?;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let dropped = conn
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {database}"
-            )))
-            .await;
-        match dropped {
-            Ok(_) => break,
-            // 55006: other sessions are still using it; they are on their way out.
-            Err(sqlx::Error::Database(db))
-                if db.code().as_deref() == Some("55006") && Instant::now() < deadline =>
-            {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-            Err(err) => return Err(err.into()),
-        }
-    }
-    conn.close().await?;
-    Ok(())
 }
 
 pub fn median(values: impl Iterator<Item = f64>) -> f64 {
@@ -68,46 +139,67 @@ pub fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
-/// The books after payments: the trial balance (`trial`, as GET
-/// /ledger/trial-balance answers) balances, 1100 Receivable is the sum of
-/// the school's open invoice balances and 1000 Cash the sum of its posted
-/// payments (read as the runtime role on `probe`). Returns (1100, 1000).
-pub async fn check_books(
-    trial: &Value,
-    probe: &PgPool,
-    school: Uuid,
-) -> anyhow::Result<(Decimal, Decimal)> {
-    ensure!(
-        trial["balanced"] == json!(true),
-        "the trial balance does not balance: {trial}"
-    );
-    let balance_of = |code: &str| -> anyhow::Result<Decimal> {
-        let account = trial["accounts"]
-            .as_array()
-            .and_then(|a| a.iter().find(|a| a["code"] == code))
-            .with_context(|| format!("no account {code} in the trial balance"))?;
-        let text = account["balance"]
-            .as_str()
-            .with_context(|| format!("account {code} has no balance"))?;
-        Ok(Decimal::from_str(text)?)
+/// The value at `p` (0 to 1) of `sorted`, nearest rank.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// "+12.3%" / "-4.5%": how far `value` is past `target` (higher is better
+/// when `higher_is_better`).
+pub fn margin(value: f64, target: f64, higher_is_better: bool) -> String {
+    let over = if higher_is_better {
+        value / target - 1.0
+    } else {
+        1.0 - value / target
     };
-    let receivable = balance_of("1100")?;
-    let cash = balance_of("1000")?;
-    let mut tx = shared::db::begin_tenant(probe, school, None).await?;
-    let (open, paid): (Decimal, Decimal) = sqlx::query_as(
-        "SELECT (SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
-                (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')",
+    format!("{:+.1}%", over * 100.0)
+}
+
+/// "met (margin +12.3%)" or "MISSED (margin -4.5%)".
+pub fn judged(met: bool, value: f64, target: f64, higher_is_better: bool) -> String {
+    let word = if met { "met" } else { "MISSED" };
+    format!(
+        "{word} (margin {})",
+        margin(value, target, higher_is_better)
     )
-    .fetch_one(&mut *tx)
-    .await?;
+}
+
+/// Checks the school's books (as the runtime role on `probe`) and that
+/// the api's trial balance agrees; returns them for the report.
+pub async fn check_books(
+    member: &shared::testing::Member,
+    probe: &sqlx::PgPool,
+) -> anyhow::Result<shared::testing::Books> {
+    let trial = member.trial_balance().await;
+    let mut tx = shared::db::begin_tenant(probe, member.school, None).await?;
+    let books = shared::testing::Books::read(&mut tx).await?;
     tx.commit().await?;
-    ensure!(
-        receivable == open,
-        "1100 Receivable is {receivable} but the open invoice balances sum to {open}"
-    );
-    ensure!(
-        cash == paid,
-        "1000 Cash is {cash} but the posted payments sum to {paid}"
-    );
-    Ok((receivable, cash))
+    books.check().map_err(anyhow::Error::msg)?;
+    books.agrees_with(&trial).map_err(anyhow::Error::msg)?;
+    Ok(books)
+}
+
+/// A bursar signed up through the api at `base`, with a school and a class
+/// "Grade 4 East" of `students` (inserted in bulk as the runtime role on
+/// `probe`), each invoiced for Term 1 2025 by POST /invoices/generate.
+pub async fn school_with_invoices(
+    base: &str,
+    probe: &sqlx::PgPool,
+    students: usize,
+) -> anyhow::Result<(shared::testing::Member, uuid::Uuid, Vec<uuid::Uuid>)> {
+    let api = shared::testing::ApiClient::with_timeout(base, Duration::from_secs(60));
+    let bursar = api
+        .owner_with_school("bursar@load.example", "Imara Academy")
+        .await;
+    let class = bursar.grade_4_east().await;
+    let mut tx = shared::db::begin_tenant(probe, bursar.school, None).await?;
+    let ids = shared::testing::seed::students(&mut tx, class, students).await?;
+    tx.commit().await?;
+    bursar
+        .generate_invoices(class, 1, 2025, Duration::from_secs(60))
+        .await;
+    Ok((bursar, class, ids))
 }

@@ -1,16 +1,20 @@
 # shellcheck shell=bash
-# Sourced, not executed: what scripts/bench-students, -payments, -sse and
-# -memory share.
+# Sourced, not executed: what `scripts/bench students|payments|sse|memory`
+# (the load-bench benchmarks) need.
 #
-#   run_load_bench BENCHMARK [load-bench flags...]
+#   prepare_load_bench
 #     Installs wrk and pgbench (Debian's wrk and postgresql-client) with
 #     apt-get when missing, makes PostgreSQL ready (pg.sh) with the roles and
 #     migrations (db.sh), raises the open-file limit (1,000 SSE connections
 #     are 2,000 sockets between the client and the api), builds the release
-#     binaries api, worker and load-bench, and runs `load-bench BENCHMARK`,
-#     which starts api and worker as separate processes on a fresh database
-#     and drops it afterwards. Returns load-bench's status: 0 target met,
-#     1 the run failed, 2 a target was missed.
+#     binaries api, worker and load-bench, and sets an EXIT trap that stops
+#     a private PostgreSQL.
+#
+#   run_load_bench BENCHMARK [load-bench flags...]
+#     prepare_load_bench, then `load-bench BENCHMARK`, which starts api and
+#     worker as separate processes on a fresh database and drops it
+#     afterwards. Returns load-bench's status: 0 target met, 1 the run
+#     failed, 2 a target was missed.
 
 SCHOOLOPS_REPO="${SCHOOLOPS_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
@@ -54,17 +58,8 @@ _load_cleanup() {
   exit "$rc"
 }
 
-run_load_bench() {
-  local benchmark="$1"
-  shift
+prepare_load_bench() {
   cd "$SCHOOLOPS_REPO" || return 1
-  local arg
-  for arg in "$@"; do
-    if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
-      cargo run -q --release -p bench --bin load-bench -- "$benchmark" --help
-      return
-    fi
-  done
   trap _load_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -80,6 +75,20 @@ run_load_bench() {
 
   echo "bench: building api, worker and load-bench (release)" >&2
   cargo build -q --release -p api --bin api -p worker --bin worker -p bench --bin load-bench || return 1
+}
+
+run_load_bench() {
+  local benchmark="$1"
+  shift
+  cd "$SCHOOLOPS_REPO" || return 1
+  local arg
+  for arg in "$@"; do
+    if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
+      cargo run -q --release -p bench --bin load-bench -- "$benchmark" --help
+      return
+    fi
+  done
+  prepare_load_bench || return 1
   local status=0
   "$TARGET_DIR/release/load-bench" "$benchmark" "$@" || status=$?
   return "$status"

@@ -1,6 +1,9 @@
 //! Properties of `Money`: what parses, how it prints, and that it never
 //! panics or rounds on the way.
 
+mod edges;
+
+use edges::edgy;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use shared::domain::money::Money;
@@ -18,7 +21,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn every_amount_in_range_prints_with_two_decimals_and_parses_back(cents in -MAX_CENTS..=MAX_CENTS) {
+    fn every_amount_in_range_prints_with_two_decimals_and_parses_back(cents in edgy(-MAX_CENTS..=MAX_CENTS)) {
         let money = Money::parse(&text_of(cents)).unwrap();
         prop_assert_eq!(money.to_string(), text_of(cents).replace("-0.00", "0.00"));
         prop_assert_eq!(Money::parse(&money.to_string()).unwrap(), money);
@@ -26,7 +29,7 @@ proptest! {
     }
 
     #[test]
-    fn whole_and_one_decimal_forms_mean_the_same_amount(whole in 0i64..1_000_000_000_000, tenth in 0u8..10) {
+    fn whole_and_one_decimal_forms_mean_the_same_amount(whole in edgy(0..=999_999_999_999), tenth in 0u8..10) {
         let one = Money::parse(&format!("{whole}.{tenth}")).unwrap();
         let two = Money::parse(&format!("{whole}.{tenth}0")).unwrap();
         prop_assert_eq!(one, two);
@@ -34,7 +37,7 @@ proptest! {
     }
 
     #[test]
-    fn json_numbers_and_strings_read_the_same_and_serialise_as_strings(cents in -MAX_CENTS..=MAX_CENTS) {
+    fn json_numbers_and_strings_read_the_same_and_serialise_as_strings(cents in edgy(-MAX_CENTS..=MAX_CENTS)) {
         let text = text_of(cents);
         let from_number: Money = serde_json::from_str(&text).unwrap();
         let from_string: Money = serde_json::from_str(&format!("\"{text}\"")).unwrap();
@@ -63,7 +66,7 @@ proptest! {
     }
 
     #[test]
-    fn only_amounts_above_zero_are_positive(cents in -MAX_CENTS..=MAX_CENTS) {
+    fn only_amounts_above_zero_are_positive(cents in edgy(-MAX_CENTS..=MAX_CENTS)) {
         prop_assert_eq!(Money::parse_positive(&text_of(cents)).is_ok(), cents > 0);
     }
 
@@ -76,7 +79,7 @@ proptest! {
     }
 
     #[test]
-    fn from_decimal_rounds_to_cents_and_never_grows_the_scale(units in any::<i64>(), scale in 0u32..10) {
+    fn from_decimal_rounds_to_cents_and_never_grows_the_scale(units in edgy(i64::MIN..=i64::MAX), scale in 0u32..10) {
         let money = Money::from_decimal(Decimal::new(units, scale));
         prop_assert_eq!(money.decimal().scale(), 2);
         prop_assert!((money.decimal() - Decimal::new(units, scale)).abs() <= Decimal::new(5, 3));

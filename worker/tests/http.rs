@@ -2,28 +2,15 @@
 //! /metrics with jobs per queue and outcome, their duration, and each
 //! queue's depth read from the database.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use shared::{
     commands::queue,
     db,
     jobs::{PostPaymentJob, SendReminderJob},
-    testing::{app_pool, app_url, fresh_database},
+    testing::{ChildProcess, Scratch, app_pool, fresh_database, process::worker_command},
 };
 use uuid::Uuid;
-
-/// The worker binary, killed and reaped when dropped.
-struct WorkerProcess(Child);
-
-impl Drop for WorkerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -80,37 +67,23 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
     tx.commit().await.unwrap();
 
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("schoolops-http-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let _worker = WorkerProcess(
-        Command::new(env!("CARGO_BIN_EXE_worker"))
-            .current_dir(&dir)
-            .env("DATABASE_URL", app_url(&database))
-            .env("WORKER_QUEUES", "payments.post")
-            .env("WORKER_HTTP_PORT", port.to_string())
-            .env("MAIL_DIR", dir.join("mail"))
-            .env("ENV", "production")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the worker binary"),
+    let scratch = Scratch::new("http");
+    let mut command = worker_command(
+        std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
+        &database,
+        scratch.path(),
     );
+    command
+        .env("WORKER_QUEUES", "payments.post")
+        .env("WORKER_HTTP_PORT", port.to_string())
+        .env("ENV", "production")
+        .env("RUST_LOG", "warn");
+    let mut worker = ChildProcess::start("worker", command, scratch.path()).unwrap();
     let base = format!("http://127.0.0.1:{port}");
-
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Ok(response) = reqwest::get(format!("{base}/healthz")).await {
-            assert_eq!(response.status(), 200);
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the worker never answered /healthz"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    worker
+        .wait_ready(&format!("{base}/healthz"), Duration::from_secs(20))
+        .await
+        .unwrap();
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(
@@ -200,5 +173,4 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
         Some(1.0),
         "a permanent failure ran again:\n{metrics}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

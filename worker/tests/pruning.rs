@@ -3,10 +3,8 @@
 //! school; a pass another process is running is skipped.
 
 use shared::{
-    auth::user,
     db,
-    domain::school::{self, NewSchool},
-    testing::{app_pool, fresh_database},
+    testing::{app_pool, fresh_database, seed::SeededSchool},
 };
 use sqlx::{Connection, PgPool};
 use tokio::sync::watch;
@@ -22,21 +20,10 @@ const RETENTION: Retention = Retention {
 };
 
 async fn school(pool: &PgPool, email: &str, name: &str) -> Uuid {
-    let account = user::register(pool, email, "Grace Wanjiru", "correct horse battery")
+    SeededSchool::named(pool, email, name)
         .await
-        .unwrap();
-    school::create(
-        pool,
-        account.id,
-        NewSchool {
-            name: name.into(),
-            address: None,
-            contact: None,
-        },
-    )
-    .await
-    .unwrap()
-    .id
+        .unwrap()
+        .school_id
 }
 
 /// Appends an event `days` old with kind `kind` to `school`.

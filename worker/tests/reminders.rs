@@ -2,31 +2,28 @@
 //! seconds: each tick gives exactly one run, each run one message per
 //! guardian whose students owe, and none to the family that has paid.
 
-mod common;
-
 use std::{
     collections::{BTreeSet, HashMap},
     time::{Duration, Instant},
 };
 
-use common::{Scratch, WorkerProcess};
-
 use chrono::{DateTime, Utc};
 use shared::{
-    auth::user,
     commands::queue,
     db,
     domain::{
-        class::{self, NewClass},
         invoice::generate::{self, GenerateInvoices},
         money::Money,
         operation,
         payment::{self, Method, NewPayment},
         reminder::schedule::{self, ScheduleChanges},
-        school::{self, NewSchool},
     },
     jobs::{GenerateInvoicesJob, PostPaymentJob},
-    testing::{app_pool, fresh_database},
+    testing::{
+        ChildProcess, Scratch, app_pool, fresh_database,
+        process::worker_command,
+        seed::{self, SeededSchool},
+    },
 };
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -58,44 +55,19 @@ impl School {
 async fn school_with_families() -> (School, Vec<Uuid>) {
     let database = fresh_database().await;
     let pool = app_pool(&database).await;
-    let account = user::register(
-        &pool,
-        "bursar@example.com",
-        "Grace Wanjiru",
-        "correct horse battery",
-    )
-    .await
-    .unwrap();
-    let created = school::create(
-        &pool,
-        account.id,
-        NewSchool {
-            name: "Imara Academy".into(),
-            address: None,
-            contact: None,
-        },
-    )
-    .await
-    .unwrap();
+    let seeded = SeededSchool::create(&pool, "bursar@example.com")
+        .await
+        .unwrap();
     let school = School {
         pool,
         database,
-        user_id: account.id,
-        school_id: created.id,
+        user_id: seeded.user_id,
+        school_id: seeded.school_id,
     };
     let mut tx = school.tenant().await;
-    let class = class::create(
-        &mut tx,
-        account.id,
-        NewClass {
-            name: "Grade 4 East".into(),
-            level: "Grade 4".into(),
-            academic_year: 2026,
-            stream: Some("East".into()),
-        },
-    )
-    .await
-    .unwrap();
+    let class = seed::grade_4_east(&mut tx, school.user_id, 2026)
+        .await
+        .unwrap();
     let families: [(&str, Option<&str>, &[&str]); 4] = [
         ("Wanjiru", Some("wanjiru@example.com"), &["Amani", "Baraka"]),
         ("Otieno", Some("otieno@example.com"), &["Chebet"]),
@@ -104,50 +76,29 @@ async fn school_with_families() -> (School, Vec<Uuid>) {
     ];
     let mut students = Vec::new();
     for (n, (family, email, children)) in families.iter().enumerate() {
-        let guardian = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO guardians (school_id, id, first_name, last_name, email) VALUES (app_school_id(), $1, $2, 'Parent', $3)",
-        )
-        .bind(guardian)
-        .bind(*family)
-        .bind(*email)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+        let mut ids = Vec::new();
         for (m, child) in children.iter().enumerate() {
-            let student = Uuid::now_v7();
-            sqlx::query(
-                "INSERT INTO students (school_id, id, admission_no, first_name, last_name, class_id)
-                 VALUES (app_school_id(), $1, $2, $3, $4, $5)",
-            )
-            .bind(student)
-            .bind(format!("ADM-{n}{m}"))
-            .bind(*child)
-            .bind(*family)
-            .bind(class.id)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO student_guardians (school_id, student_id, guardian_id, is_primary) VALUES (app_school_id(), $1, $2, true)",
-            )
-            .bind(student)
-            .bind(guardian)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-            students.push(student);
+            let admission_no = format!("ADM-{n}{m}");
+            ids.push(
+                seed::student(&mut tx, class, &admission_no, child, family)
+                    .await
+                    .unwrap(),
+            );
         }
+        seed::guardian(&mut tx, family, "Parent", *email, &ids)
+            .await
+            .unwrap();
+        students.extend(ids);
     }
     let request = GenerateInvoices {
         student_id: None,
-        class_id: Some(class.id),
+        class_id: Some(class),
         term: 1,
         year: 2026,
         include_optional: HashMap::new(),
     };
     generate::validate(&mut tx, &request).await.unwrap();
-    let generation = operation::create(&mut tx, "invoices.generate", Some(account.id))
+    let generation = operation::create(&mut tx, "invoices.generate", Some(school.user_id))
         .await
         .unwrap();
     queue::push(
@@ -198,7 +149,7 @@ async fn pay_in_full(school: &School, student: Uuid) {
 /// Polls `query` (a count in the school) until it reaches `want`.
 async fn wait_for(
     school: &School,
-    workers: &mut [WorkerProcess],
+    workers: &mut [ChildProcess],
     what: &str,
     query: &str,
     want: i64,
@@ -229,17 +180,18 @@ async fn wait_for(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_send_one_reminder_per_owing_guardian_per_tick() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("worker");
     let (school, students) = school_with_families().await;
-    let mut workers: Vec<WorkerProcess> = ["one", "two", "three"]
+    let mut workers: Vec<ChildProcess> = ["one", "two", "three"]
         .iter()
         .map(|name| {
-            WorkerProcess::start(
+            let mut command = worker_command(
+                std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
                 &school.database,
-                &scratch.0,
-                name,
-                &[("WORKER_SCHEDULER_SECS", "1")],
-            )
+                scratch.path(),
+            );
+            command.env("WORKER_SCHEDULER_SECS", "1");
+            ChildProcess::start(name, command, scratch.path()).unwrap()
         })
         .collect();
     wait_for(
@@ -405,7 +357,7 @@ async fn three_workers_send_one_reminder_per_owing_guardian_per_tick() {
             .await
             .unwrap();
     assert_eq!(reminder_jobs, runs.len() as i64);
-    let emails: Vec<String> = std::fs::read_dir(scratch.0.join("mail"))
+    let emails: Vec<String> = std::fs::read_dir(scratch.path().join("mail"))
         .unwrap()
         .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
         .collect();

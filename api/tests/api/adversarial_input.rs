@@ -6,21 +6,15 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, assert_problem};
+use crate::helpers::{Member, TestApp, assert_problem};
 
-async fn school(app: &TestApp) -> (Session, Uuid) {
+async fn school(app: &TestApp) -> Member {
     app.owner_with_school("owner@example.com", "Imara Academy")
         .await
 }
 
-async fn post_raw(
-    app: &TestApp,
-    s: &Session,
-    school: Uuid,
-    path: &str,
-    body: String,
-) -> reqwest::Response {
-    app.as_member(Method::POST, path, s, school)
+async fn post_raw(s: &Member, path: &str, body: String) -> reqwest::Response {
+    s.request(Method::POST, path)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -31,13 +25,13 @@ async fn post_raw(
 #[tokio::test]
 async fn a_deeply_nested_amount_is_refused_without_exhausting_the_stack() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
-    let student = app.student(&owner, school, "ADM-001").await;
+    let owner = school(&app).await;
+    let student = owner.student("ADM-001").await;
     for depth in [200, 50_000] {
         let amount = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
         let body =
             format!(r#"{{"student_id": "{student}", "method": "CASH", "amount": {amount}}}"#);
-        let response = post_raw(&app, &owner, school, "/payments", body).await;
+        let response = post_raw(&owner, "/payments", body).await;
         let status = response.status();
         let problem: Value = response.json().await.unwrap();
         assert_eq!(status, StatusCode::BAD_REQUEST, "depth {depth}: {problem}");
@@ -48,46 +42,37 @@ async fn a_deeply_nested_amount_is_refused_without_exhausting_the_stack() {
     }
     let objects = format!("{}{}", r#"{"a":"#.repeat(20_000), "}".repeat(20_000));
     let response = post_raw(
-        &app,
         &owner,
-        school,
         "/notifications/send",
         format!(r#"{{"type": "IN_APP", "subject": "x", "body": "y", "audience": {objects}}}"#),
     )
     .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments, json!([]));
 }
 
 #[tokio::test]
 async fn huge_arrays_under_the_body_limit_are_refused_with_a_reason() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
+    let owner = school(&app).await;
     let ids: Vec<Uuid> = (0..5001).map(|_| Uuid::new_v4()).collect();
-    let response = app
-        .as_member(Method::POST, "/notifications/send", &owner, school)
-        .json(&json!({"type": "IN_APP", "subject": "x", "body": "y", "audience": {"student_ids": ids}}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner.post("/notifications/send", json!({"type": "IN_APP", "subject": "x", "body": "y", "audience": {"student_ids": ids}})).await;
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_audience").await;
     let items: Vec<Value> = (0..51)
         .map(|i| json!({"name": format!("Item {i}"), "amount": 1}))
         .collect();
-    let response = app
-        .as_member(Method::POST, "/fees/structures", &owner, school)
-        .json(&json!({"name": "Big", "level": "Grade 4", "term": 2, "year": 2025, "items": items}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner
+        .post(
+            "/fees/structures",
+            json!({"name": "Big", "level": "Grade 4", "term": 2, "year": 2025, "items": items}),
+        )
+        .await;
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_items").await;
     // Eighty thousand zeros: cheap to send, refused by type before any work.
     let zeros = format!("[{}0]", "0,".repeat(80_000));
     let response = post_raw(
-        &app,
         &owner,
-        school,
         "/fees/structures",
         format!(
             r#"{{"name": "Big", "level": "Grade 4", "term": 2, "year": 2025, "items": {zeros}}}"#
@@ -95,17 +80,17 @@ async fn huge_arrays_under_the_body_limit_are_refused_with_a_reason() {
     )
     .await;
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_body").await;
-    let (_, notifications) = app.get_json(&owner, school, "/notifications").await;
+    let (_, notifications) = owner.get_json("/notifications").await;
     assert_eq!(notifications, json!([]));
-    let (_, structures) = app.get_json(&owner, school, "/fees/structures").await;
+    let (_, structures) = owner.get_json("/fees/structures").await;
     assert_eq!(structures.as_array().unwrap().len(), 1, "only the default");
 }
 
 #[tokio::test]
 async fn exponents_signs_and_non_numbers_as_amounts_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
-    let student = app.student(&owner, school, "ADM-001").await;
+    let owner = school(&app).await;
+    let student = owner.student("ADM-001").await;
     for amount in [
         "1e3",
         "1E+3",
@@ -124,24 +109,24 @@ async fn exponents_signs_and_non_numbers_as_amounts_are_refused() {
     ] {
         let body =
             format!(r#"{{"student_id": "{student}", "method": "CASH", "amount": {amount}}}"#);
-        let response = post_raw(&app, &owner, school, "/payments", body).await;
+        let response = post_raw(&owner, "/payments", body).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{amount}");
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_body").await;
     }
     for amount in ["-0", "0.00", "\"-0.01\""] {
         let body =
             format!(r#"{{"student_id": "{student}", "method": "CASH", "amount": {amount}}}"#);
-        let response = post_raw(&app, &owner, school, "/payments", body).await;
+        let response = post_raw(&owner, "/payments", body).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_amount").await;
     }
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments, json!([]));
 }
 
 #[tokio::test]
 async fn control_and_direction_characters_are_refused_in_every_name_field() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
+    let owner = school(&app).await;
     for bad in [
         "Ak\u{202E}inyi",
         "Ak\u{200F}inyi",
@@ -167,6 +152,7 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
                 json!({"admission_no": "ADM-9", "first_name": "A", "last_name": "O",
                 "primary_guardian": {"first_name": bad, "last_name": "O"}}),
             ),
+            ("/guardians", json!({"first_name": bad, "last_name": "O"})),
             ("/guardians", json!({"first_name": "A", "last_name": bad})),
             (
                 "/guardians",
@@ -192,10 +178,15 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
                 "/notifications/send",
                 json!({"type": "IN_APP", "subject": bad, "body": "y"}),
             ),
+            (
+                "/reminders/schedules",
+                json!({"name": bad, "cron": "0 9 * * *"}),
+            ),
+            ("/chats", json!({"title": bad})),
         ];
         for (path, body) in cases {
-            let response = app
-                .as_member(Method::POST, path, &owner, school)
+            let response = owner
+                .request(Method::POST, path)
                 .json(&body)
                 .send()
                 .await
@@ -226,7 +217,7 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
         assert_problem(register, StatusCode::BAD_REQUEST, "invalid_field").await;
     }
     for path in ["/students", "/guardians", "/classes", "/notifications"] {
-        let (_, rows) = app.get_json(&owner, school, path).await;
+        let (_, rows) = owner.get_json(path).await;
         assert_eq!(rows, json!([]), "{path}");
     }
 }
@@ -234,8 +225,8 @@ async fn control_and_direction_characters_are_refused_in_every_name_field() {
 #[tokio::test]
 async fn sql_and_pattern_characters_in_a_search_are_only_text() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
-    app.student(&owner, school, "ADM-001").await;
+    let owner = school(&app).await;
+    owner.student("ADM-001").await;
     for q in [
         "' OR 1=1 --",
         "%",
@@ -244,8 +235,8 @@ async fn sql_and_pattern_characters_in_a_search_are_only_text() {
         "%' OR ''='",
         "'; DROP TABLE students; --",
     ] {
-        let response = app
-            .as_member(Method::GET, "/students", &owner, school)
+        let response = owner
+            .request(Method::GET, "/students")
             .query(&[("q", q)])
             .send()
             .await
@@ -257,22 +248,18 @@ async fn sql_and_pattern_characters_in_a_search_are_only_text() {
             "{q} matched"
         );
     }
-    let nul = app
-        .as_member(Method::GET, "/students?q=Jo%00hn", &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let nul = owner.get("/students?q=Jo%00hn").await;
     assert!(nul.status().is_client_error(), "{}", nul.status());
     let problem: Value = nul.json().await.unwrap();
     assert!(problem["code"].is_string(), "{problem}");
-    let (_, students) = app.get_json(&owner, school, "/students").await;
+    let (_, students) = owner.get_json("/students").await;
     assert_eq!(students.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn malformed_ids_in_path_query_and_body_are_400_with_their_own_code() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
+    let owner = school(&app).await;
     for path in [
         "/students/1",
         "/students/1/statement",
@@ -284,11 +271,7 @@ async fn malformed_ids_in_path_query_and_body_are_400_with_their_own_code() {
         "/guardians/..%2F..%2Fetc",
         "/fees/structures/{id}",
     ] {
-        let response = app
-            .as_member(Method::GET, path, &owner, school)
-            .send()
-            .await
-            .unwrap();
+        let response = owner.get(path).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_path").await;
     }
     for path in [
@@ -299,28 +282,24 @@ async fn malformed_ids_in_path_query_and_body_are_400_with_their_own_code() {
         "/invoices?term=one",
         "/events?last_event_id=abc",
     ] {
-        let response = app
-            .as_member(Method::GET, path, &owner, school)
-            .send()
-            .await
-            .unwrap();
+        let response = owner.get(path).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
-    let body = app
-        .as_member(Method::POST, "/payments", &owner, school)
-        .json(&json!({"invoice_id": "not-a-uuid", "amount": 1, "method": "CASH"}))
-        .send()
-        .await
-        .unwrap();
+    let body = owner
+        .post(
+            "/payments",
+            json!({"invoice_id": "not-a-uuid", "amount": 1, "method": "CASH"}),
+        )
+        .await;
     assert_problem(body, StatusCode::BAD_REQUEST, "invalid_body").await;
 }
 
 #[tokio::test]
 async fn impossible_dates_and_out_of_range_numbers_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
-    let student = app.student(&owner, school, "ADM-001").await;
-    let (_, terms) = app.get_json(&owner, school, "/terms").await;
+    let owner = school(&app).await;
+    let student = owner.student("ADM-001").await;
+    let (_, terms) = owner.get_json("/terms").await;
     let term = terms[0]["id"].as_str().unwrap();
     let cases = [
         (
@@ -370,8 +349,8 @@ async fn impossible_dates_and_out_of_range_numbers_are_refused() {
         ),
     ];
     for (method, path, body) in cases {
-        let response = app
-            .as_member(method.clone(), &path, &owner, school)
+        let response = owner
+            .request(method.clone(), &path)
             .json(&body)
             .send()
             .await
@@ -385,17 +364,17 @@ async fn impossible_dates_and_out_of_range_numbers_are_refused() {
         );
         assert!(problem["code"].is_string(), "{problem}");
     }
-    let (_, operations) = app.get_json(&owner, school, "/operations").await;
+    let (_, operations) = owner.get_json("/operations").await;
     assert_eq!(operations, json!([]));
-    let (_, students) = app.get_json(&owner, school, "/students").await;
+    let (_, students) = owner.get_json("/students").await;
     assert_eq!(students.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn unknown_enum_values_are_refused_in_bodies_and_queries() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
-    let student = app.student(&owner, school, "ADM-001").await;
+    let owner = school(&app).await;
+    let student = owner.student("ADM-001").await;
     app.register("new@example.com").await;
     let bodies = [
         (
@@ -430,8 +409,8 @@ async fn unknown_enum_values_are_refused_in_bodies_and_queries() {
         ),
     ];
     for (method, path, body) in bodies {
-        let response = app
-            .as_member(method.clone(), &path, &owner, school)
+        let response = owner
+            .request(method.clone(), &path)
             .json(&body)
             .send()
             .await
@@ -444,36 +423,21 @@ async fn unknown_enum_values_are_refused_in_bodies_and_queries() {
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_body").await;
     }
     for path in ["/students?status=EXPELLED", "/invoices?status=OVERDUE"] {
-        let response = app
-            .as_member(Method::GET, path, &owner, school)
-            .send()
-            .await
-            .unwrap();
+        let response = owner.get(path).await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(detail["status"], "ACTIVE");
-    let (_, members) = app.get_json(&owner, school, "/members").await;
+    let (_, members) = owner.get_json("/members").await;
     assert_eq!(members.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn page_sizes_outside_one_to_five_hundred_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = school(&app).await;
+    let owner = school(&app).await;
     for limit in ["0", "501", "-1", "100000000000"] {
-        let response = app
-            .as_member(
-                Method::GET,
-                &format!("/students?limit={limit}"),
-                &owner,
-                school,
-            )
-            .send()
-            .await
-            .unwrap();
+        let response = owner.get(&format!("/students?limit={limit}")).await;
         let status = response.status();
         let problem: Value = response.json().await.unwrap();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{limit}: {problem}");

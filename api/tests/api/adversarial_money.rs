@@ -7,46 +7,37 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Session, TestApp, assert_problem},
+    helpers::{Member, TestApp, assert_books_right, assert_problem},
     invoicing::{class_of, generate},
 };
 
 /// A school with two pupils, each with a Term 1 2025 invoice of 18,500.00.
-async fn invoiced(app: &TestApp) -> (Session, Uuid, Vec<Value>) {
+async fn invoiced(app: &TestApp) -> (Member, Vec<Value>) {
     app.start_worker();
-    let (owner, school, class) = class_of(app, 2).await;
-    generate(
-        app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
-    let (_, invoices) = app.get_json(&owner, school, "/invoices").await;
-    (owner, school, invoices.as_array().unwrap().clone())
+    let (owner, class) = class_of(app, 2).await;
+    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let (_, invoices) = owner.get_json("/invoices").await;
+    (owner, invoices.as_array().unwrap().clone())
 }
 
-async fn payments(app: &TestApp, session: &Session, school: Uuid) -> Vec<Value> {
-    let (_, rows) = app.get_json(session, school, "/payments").await;
+async fn payments(session: &Member) -> Vec<Value> {
+    let (_, rows) = session.get_json("/payments").await;
     rows.as_array().unwrap().clone()
 }
 
-async fn posted(app: &TestApp, session: &Session, school: Uuid, payment: &Value) -> Value {
+async fn posted(session: &Member, payment: &Value) -> Value {
     let path = format!("/payments/{}", payment["id"].as_str().unwrap());
-    app.eventually(session, school, &path, |p| p["posting_status"] != "PENDING")
+    session
+        .eventually(&path, |p| p["posting_status"] != "PENDING")
         .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_mpesa_reference_sent_concurrently_is_recorded_and_posted_once() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let body = json!({"invoice_id": invoices[0]["id"], "amount": "1000.00", "method": "MPESA", "txn_ref": "QKH94M1Z11"});
-    let send = || {
-        app.as_member(Method::POST, "/payments", &owner, school)
-            .json(&body)
-            .send()
-    };
+    let send = || owner.request(Method::POST, "/payments").json(&body).send();
     let answers = futures_util::future::join_all((0..8).map(|_| send())).await;
     let mut created = 0;
     for answer in answers {
@@ -58,18 +49,17 @@ async fn the_same_mpesa_reference_sent_concurrently_is_recorded_and_posted_once(
         }
     }
     assert_eq!(created, 1);
-    let recorded = payments(&app, &owner, school).await;
+    let recorded = payments(&owner).await;
     assert_eq!(recorded.len(), 1);
     assert_eq!(
-        posted(&app, &owner, school, &recorded[0]).await["posting_status"],
+        posted(&owner, &recorded[0]).await["posting_status"],
         "POSTED"
     );
-    let (_, invoice) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/invoices/{}", invoices[0]["id"].as_str().unwrap()),
-        )
+    let (_, invoice) = owner
+        .get_json(&format!(
+            "/invoices/{}",
+            invoices[0]["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(invoice["paid"], "1000.00");
 }
@@ -77,9 +67,9 @@ async fn the_same_mpesa_reference_sent_concurrently_is_recorded_and_posted_once(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_mpesa_reference_in_other_case_or_padding_is_still_a_duplicate() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let pay = |txn_ref: &str| {
-        app.as_member(Method::POST, "/payments", &owner, school)
+        owner.request(Method::POST, "/payments")
             .json(&json!({"invoice_id": invoices[0]["id"], "amount": 500, "method": "MPESA", "txn_ref": txn_ref}))
             .send()
     };
@@ -91,16 +81,17 @@ async fn an_mpesa_reference_in_other_case_or_padding_is_still_a_duplicate() {
         let again = pay(disguised).await.unwrap();
         assert_problem(again, StatusCode::CONFLICT, "duplicate_payment_reference").await;
     }
-    assert_eq!(payments(&app, &owner, school).await.len(), 1);
+    assert_eq!(payments(&owner).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_retries_with_one_idempotency_key_record_one_payment() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let body = json!({"invoice_id": invoices[0]["id"], "amount": 700, "method": "CASH"});
     let send = || {
-        app.as_member(Method::POST, "/payments", &owner, school)
+        owner
+            .request(Method::POST, "/payments")
             .header("Idempotency-Key", "till-7-0042")
             .json(&body)
             .send()
@@ -120,7 +111,7 @@ async fn concurrent_retries_with_one_idempotency_key_record_one_payment() {
         bodies.iter().all(|b| b["id"] == bodies[0]["id"]),
         "{bodies:?}"
     );
-    let recorded = payments(&app, &owner, school).await;
+    let recorded = payments(&owner).await;
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0]["id"], bodies[0]["id"]);
 }
@@ -128,12 +119,12 @@ async fn concurrent_retries_with_one_idempotency_key_record_one_payment() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_members_idempotency_key_neither_replays_nor_blocks_their_payment() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let pay = |session: &Session, amount: i64| {
-        app.as_member(Method::POST, "/payments", session, school)
+    let (owner, invoices) = invoiced(&app).await;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
+    let pay = |session: &Member, amount: i64| {
+        session
+            .at(owner.school)
+            .request(Method::POST, "/payments")
             .header("Idempotency-Key", "receipt-0001")
             .json(&json!({"invoice_id": invoices[0]["id"], "amount": amount, "method": "CASH"}))
             .send()
@@ -149,92 +140,75 @@ async fn another_members_idempotency_key_neither_replays_nor_blocks_their_paymen
         "the owner's answer was replayed to the bursar"
     );
     assert_eq!(theirs["amount"], "250.00");
-    assert_eq!(payments(&app, &owner, school).await.len(), 2);
+    assert_eq!(payments(&owner).await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_against_a_cancelled_invoice_is_refused_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     // There is no cancel endpoint yet: cancel as the runtime role would.
-    let mut tx = app.tenant_tx(school).await;
+    let mut tx = app.tenant_tx(owner.school).await;
     sqlx::query("UPDATE invoices SET status = 'CANCELLED' WHERE id = $1")
         .bind(Uuid::parse_str(invoices[0]["id"].as_str().unwrap()).unwrap())
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let response = app
-        .as_member(Method::POST, "/payments", &owner, school)
-        .json(&json!({"invoice_id": invoices[0]["id"], "amount": 100, "method": "CASH"}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner
+        .post(
+            "/payments",
+            json!({"invoice_id": invoices[0]["id"], "amount": 100, "method": "CASH"}),
+        )
+        .await;
     assert_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invoice_cancelled",
     )
     .await;
-    assert!(payments(&app, &owner, school).await.is_empty());
+    assert!(payments(&owner).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_pupils_invoice_paid_in_another_pupils_name_is_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
-    let response = app
-        .as_member(Method::POST, "/payments", &owner, school)
-        .json(&json!({"invoice_id": invoices[0]["id"], "student_id": invoices[1]["student_id"], "amount": 100, "method": "CASH"}))
-        .send()
-        .await
-        .unwrap();
+    let (owner, invoices) = invoiced(&app).await;
+    let response = owner.post("/payments", json!({"invoice_id": invoices[0]["id"], "student_id": invoices[1]["student_id"], "amount": 100, "method": "CASH"})).await;
     assert_problem(
         response,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invoice_student_mismatch",
     )
     .await;
-    assert!(payments(&app, &owner, school).await.is_empty());
+    assert!(payments(&owner).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_for_a_withdrawn_pupil_is_recorded_against_their_arrears() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let student = invoices[0]["student_id"].as_str().unwrap();
-    let withdraw = app
-        .as_member(
-            Method::PATCH,
+    let withdraw = owner
+        .patch(
             &format!("/students/{student}"),
-            &owner,
-            school,
+            json!({"status": "WITHDRAWN"}),
         )
-        .json(&json!({"status": "WITHDRAWN"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(withdraw.status(), StatusCode::OK);
     // Cash received for a pupil who left still has to reach the books.
-    let payment = app
+    let payment = owner
         .create(
-            &owner,
-            school,
             "/payments",
             json!({"student_id": student, "amount": "18500.00", "method": "CASH"}),
         )
         .await;
-    assert_eq!(
-        posted(&app, &owner, school, &payment).await["posting_status"],
-        "POSTED"
-    );
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    assert_eq!(posted(&owner, &payment).await["posting_status"], "POSTED");
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(detail["balance"], "0.00");
     // But no new term is billed to them.
-    let again = app
-        .as_member(Method::POST, "/invoices/generate", &owner, school)
+    let again = owner
+        .request(Method::POST, "/invoices/generate")
         .header("Prefer", "wait=20")
         .json(&json!({"student_id": student, "term": 2, "year": 2025}))
         .send()
@@ -242,12 +216,8 @@ async fn a_payment_for_a_withdrawn_pupil_is_recorded_against_their_arrears() {
         .unwrap();
     let status = again.status();
     let body: Value = again.json().await.unwrap();
-    let (_, term_2) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/invoices?student_id={student}&term=2"),
-        )
+    let (_, term_2) = owner
+        .get_json(&format!("/invoices?student_id={student}&term=2"))
         .await;
     assert_eq!(term_2, json!([]), "{status} {body}");
 }
@@ -255,17 +225,15 @@ async fn a_payment_for_a_withdrawn_pupil_is_recorded_against_their_arrears() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overpayment_named_against_one_invoice_leaves_the_others_alone() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let student = invoices[0]["student_id"].as_str().unwrap().to_string();
     generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "term": 2, "year": 2025}),
     )
     .await;
-    let (_, mine) = app
-        .get_json(&owner, school, &format!("/invoices?student_id={student}"))
+    let (_, mine) = owner
+        .get_json(&format!("/invoices?student_id={student}"))
         .await;
     let term = |t: i64| {
         mine.as_array()
@@ -275,17 +243,15 @@ async fn an_overpayment_named_against_one_invoice_leaves_the_others_alone() {
             .unwrap()
             .clone()
     };
-    let payment = app
+    let payment = owner
         .create(
-            &owner,
-            school,
             "/payments",
             json!({"invoice_id": term(2)["id"], "amount": "20000", "method": "CASH"}),
         )
         .await;
-    posted(&app, &owner, school, &payment).await;
-    let (_, after) = app
-        .get_json(&owner, school, &format!("/invoices?student_id={student}"))
+    posted(&owner, &payment).await;
+    let (_, after) = owner
+        .get_json(&format!("/invoices?student_id={student}"))
         .await;
     let after = |t: i64| {
         after
@@ -304,45 +270,34 @@ async fn an_overpayment_named_against_one_invoice_leaves_the_others_alone() {
         (after(1)["status"].as_str(), after(1)["paid"].as_str()),
         (Some("UNPAID"), Some("0.00"))
     );
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(
         detail["balance"], "17000.00",
         "18,500 owed on term 1 less 1,500 credit"
     );
-    let (_, trial) = app.get_json(&owner, school, "/ledger/trial-balance").await;
-    assert_eq!(trial["balanced"], true);
+    assert_books_right(&app, &owner).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_largest_amount_numeric_14_2_holds_posts_and_the_next_one_up_is_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoices) = invoiced(&app).await;
+    let (owner, invoices) = invoiced(&app).await;
     let student = invoices[0]["student_id"].as_str().unwrap();
-    let too_big = app
-        .as_member(Method::POST, "/payments", &owner, school)
-        .json(&json!({"student_id": student, "amount": "1000000000000.00", "method": "CASH"}))
-        .send()
-        .await
-        .unwrap();
+    let too_big = owner
+        .post(
+            "/payments",
+            json!({"student_id": student, "amount": "1000000000000.00", "method": "CASH"}),
+        )
+        .await;
     assert_problem(too_big, StatusCode::BAD_REQUEST, "invalid_body").await;
-    let payment = app
+    let payment = owner
         .create(
-            &owner,
-            school,
             "/payments",
             json!({"student_id": student, "amount": "999999999999.99", "method": "CASH"}),
         )
         .await;
-    assert_eq!(
-        posted(&app, &owner, school, &payment).await["posting_status"],
-        "POSTED"
-    );
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    assert_eq!(posted(&owner, &payment).await["posting_status"], "POSTED");
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(detail["balance"], "-999999981499.99");
-    let (_, trial) = app.get_json(&owner, school, "/ledger/trial-balance").await;
-    assert_eq!(trial["balanced"], true, "{trial}");
+    assert_books_right(&app, &owner).await;
 }

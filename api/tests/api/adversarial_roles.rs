@@ -6,30 +6,32 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, assert_problem};
+use crate::helpers::{Member, TestApp, assert_problem};
 
 struct School {
-    owner: Session,
-    id: Uuid,
+    owner: Member,
     class: Uuid,
     student: Uuid,
     structure: Uuid,
     term: Uuid,
+    /// The weekly reminder every new school has.
+    schedule: Uuid,
 }
 
 async fn school(app: &TestApp) -> School {
-    let (owner, id) = app.owner_with_school("owner@example.com", "Imara").await;
-    let class = app.grade_4_east(&owner, id).await;
-    let student = app.student(&owner, id, "ADM-001").await;
-    let (_, structures) = app.get_json(&owner, id, "/fees/structures").await;
-    let (_, terms) = app.get_json(&owner, id, "/terms").await;
+    let owner = app.owner_with_school("owner@example.com", "Imara").await;
+    let class = owner.grade_4_east().await;
+    let student = owner.student("ADM-001").await;
+    let (_, structures) = owner.get_json("/fees/structures").await;
+    let (_, terms) = owner.get_json("/terms").await;
+    let (_, schedules) = owner.get_json("/reminders/schedules").await;
     School {
         owner,
-        id,
         class,
         student,
         structure: structures[0]["id"].as_str().unwrap().parse().unwrap(),
         term: terms[0]["id"].as_str().unwrap().parse().unwrap(),
+        schedule: schedules[0]["id"].as_str().unwrap().parse().unwrap(),
     }
 }
 
@@ -102,11 +104,26 @@ fn every_write(s: &School) -> Vec<(Method, String, Value)> {
             format!("/terms/{}", s.term),
             json!({"starts_on": "2025-01-06", "ends_on": "2025-04-04"}),
         ),
+        (
+            Method::POST,
+            "/reminders/schedules".into(),
+            json!({"name": "Daily", "cron": "0 9 * * *", "enabled": true}),
+        ),
+        (
+            Method::PATCH,
+            format!("/reminders/schedules/{}", s.schedule),
+            json!({"enabled": true}),
+        ),
+        (
+            Method::DELETE,
+            format!("/reminders/schedules/{}", s.schedule),
+            Value::Null,
+        ),
     ]
 }
 
 /// Everything a refused write could have touched, as the owner sees it.
-async fn snapshot(app: &TestApp, s: &School) -> Vec<Value> {
+async fn snapshot(s: &School) -> Vec<Value> {
     let mut seen = Vec::new();
     for path in [
         "/classes".to_string(),
@@ -119,8 +136,9 @@ async fn snapshot(app: &TestApp, s: &School) -> Vec<Value> {
         "/notifications".into(),
         "/members".into(),
         "/terms".into(),
+        "/reminders/schedules".into(),
     ] {
-        let (status, body) = app.get_json(&s.owner, s.id, &path).await;
+        let (status, body) = s.owner.get_json(&path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         seen.push(body);
     }
@@ -130,18 +148,18 @@ async fn snapshot(app: &TestApp, s: &School) -> Vec<Value> {
 async fn refuses_every_write(
     app: &TestApp,
     s: &School,
-    session: &Session,
+    session: &Member,
     only_school_management: bool,
 ) {
     app.register("outsider@example.com").await;
-    let before = snapshot(app, s).await;
+    let before = snapshot(s).await;
     for (method, path, body) in every_write(s) {
         let manages_school = path == "/members" || path.starts_with("/terms/");
         if only_school_management && !manages_school {
             continue;
         }
-        let response = app
-            .as_member(method.clone(), &path, session, s.id)
+        let response = session
+            .request(method.clone(), &path)
             .json(&body)
             .send()
             .await
@@ -150,7 +168,7 @@ async fn refuses_every_write(
         assert_problem(response, StatusCode::FORBIDDEN, "insufficient_role").await;
     }
     assert_eq!(
-        snapshot(app, s).await,
+        snapshot(s).await,
         before,
         "a refused write changed something"
     );
@@ -160,9 +178,7 @@ async fn refuses_every_write(
 async fn a_teacher_may_call_no_write_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let s = school(&app).await;
-    let teacher = app
-        .member(&s.owner, s.id, "teacher@example.com", "TEACHER")
-        .await;
+    let teacher = s.owner.add_member("teacher@example.com", "TEACHER").await;
     refuses_every_write(&app, &s, &teacher, false).await;
 }
 
@@ -170,9 +186,7 @@ async fn a_teacher_may_call_no_write_and_nothing_is_written() {
 async fn a_viewer_may_call_no_write_and_nothing_is_written() {
     let app = TestApp::spawn().await;
     let s = school(&app).await;
-    let viewer = app
-        .member(&s.owner, s.id, "viewer@example.com", "VIEWER")
-        .await;
+    let viewer = s.owner.add_member("viewer@example.com", "VIEWER").await;
     refuses_every_write(&app, &s, &viewer, false).await;
 }
 
@@ -180,8 +194,6 @@ async fn a_viewer_may_call_no_write_and_nothing_is_written() {
 async fn a_bursar_may_not_add_members_or_move_term_dates() {
     let app = TestApp::spawn().await;
     let s = school(&app).await;
-    let bursar = app
-        .member(&s.owner, s.id, "bursar@example.com", "BURSAR")
-        .await;
+    let bursar = s.owner.add_member("bursar@example.com", "BURSAR").await;
     refuses_every_write(&app, &s, &bursar, true).await;
 }

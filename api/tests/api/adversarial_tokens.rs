@@ -31,10 +31,9 @@ async fn me_with(app: &TestApp, token: &str) -> reqwest::Response {
 #[tokio::test]
 async fn claims_rewritten_under_the_original_signature_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app.owner_with_school("owner@example.com", "Imara").await;
-    let viewer = app
-        .member(&owner, school, "viewer@example.com", "VIEWER")
-        .await;
+    let owner = app.owner_with_school("owner@example.com", "Imara").await;
+    let school = owner.school;
+    let viewer = owner.add_member("viewer@example.com", "VIEWER").await;
     let [header, payload, signature]: [&str; 3] = viewer
         .token
         .split('.')
@@ -63,7 +62,7 @@ async fn claims_rewritten_under_the_original_signature_are_refused() {
         .await
         .unwrap();
     assert_problem(write, StatusCode::UNAUTHORIZED, "invalid_token").await;
-    let (_, members) = app.get_json(&owner, school, "/members").await;
+    let (_, members) = owner.get_json("/members").await;
     let viewer_row = members
         .as_array()
         .unwrap()
@@ -109,10 +108,9 @@ async fn a_token_signed_with_another_hmac_algorithm_under_the_same_secret_is_ref
 #[tokio::test]
 async fn a_deleted_or_unknown_users_token_is_401_on_tenant_routes_too() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app.owner_with_school("owner@example.com", "Imara").await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
+    let owner = app.owner_with_school("owner@example.com", "Imara").await;
+    let school = owner.school;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
     sqlx::query("UPDATE users SET deleted_at = now() WHERE id = $1")
         .bind(bursar.user_id)
         .execute(&app.pool)
@@ -141,7 +139,7 @@ async fn a_deleted_or_unknown_users_token_is_401_on_tenant_routes_too() {
             .unwrap();
         assert_problem(write, StatusCode::UNAUTHORIZED, "invalid_token").await;
     }
-    let (_, guardians) = app.get_json(&owner, school, "/guardians").await;
+    let (_, guardians) = owner.get_json("/guardians").await;
     assert_eq!(guardians, json!([]));
 }
 

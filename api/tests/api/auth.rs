@@ -166,9 +166,10 @@ async fn an_unknown_refresh_token_is_refused() {
 #[tokio::test]
 async fn me_lists_the_callers_memberships() {
     let app = TestApp::spawn().await;
-    let (session, school) = app
+    let session = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
+    let school = session.school;
     let response = app
         .request(Method::GET, "/auth/me")
         .bearer_auth(&session.token)

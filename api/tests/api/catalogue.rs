@@ -13,12 +13,13 @@ const GLOBAL_TABLES: &[&str] = &["users", "refresh_tokens"];
 async fn with_no_school_set_the_runtime_role_sees_no_tenant_row_and_cannot_insert_one() {
     let app = TestApp::spawn().await;
     // Put rows in every kind of table first, so "zero rows" proves RLS, not emptiness.
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let class = app.grade_4_east(&owner, school).await;
-    let guardian = app.guardian(&owner, school, "Jane").await;
-    app.create(&owner, school, "/students", serde_json::json!({
+    let school = owner.school;
+    let class = owner.grade_4_east().await;
+    let guardian = owner.guardian("Jane").await;
+    owner.create("/students", serde_json::json!({
         "admission_no": "ADM-1", "first_name": "John", "last_name": "Doe", "class_id": class, "primary_guardian_id": guardian
     }))
     .await;
@@ -99,10 +100,11 @@ async fn with_no_school_set_the_runtime_role_sees_no_tenant_row_and_cannot_inser
 #[tokio::test]
 async fn the_tenant_setting_does_not_outlive_its_transaction() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    app.student(&owner, school, "ADM-1").await;
+    let school = owner.school;
+    owner.student("ADM-1").await;
     let mut conn = raw_app_connection(&app).await;
     let mut tx = sqlx::Connection::begin(&mut conn).await.unwrap();
     shared::db::set_tenant(&mut tx, Some(school), None)
@@ -123,10 +125,11 @@ async fn the_tenant_setting_does_not_outlive_its_transaction() {
 #[tokio::test]
 async fn the_runtime_role_cannot_rewrite_history() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    app.student(&owner, school, "ADM-1").await;
+    let school = owner.school;
+    owner.student("ADM-1").await;
     let mut tx = app.pool.begin().await.unwrap();
     shared::db::set_tenant(&mut tx, Some(school), None)
         .await

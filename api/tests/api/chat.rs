@@ -8,31 +8,21 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Session, TestApp, assert_problem},
+    helpers::{Member, TestApp, assert_books_right, assert_problem},
     invoicing::{class_of, generate},
 };
 
-pub async fn new_chat(app: &TestApp, session: &Session, school: Uuid) -> Uuid {
-    let chat = app
-        .create(session, school, "/chats", json!({"title": "Ops Desk"}))
-        .await;
+pub async fn new_chat(session: &Member) -> Uuid {
+    let chat = session.create("/chats", json!({"title": "Ops Desk"})).await;
     assert_eq!(chat["title"], "Ops Desk");
     chat["id"].as_str().unwrap().parse().unwrap()
 }
 
 /// Posts `text`; returns the 202 body {user_message, assistant_message}.
-pub async fn say(app: &TestApp, session: &Session, school: Uuid, chat: Uuid, text: &str) -> Value {
-    let response = app
-        .as_member(
-            Method::POST,
-            &format!("/chats/{chat}/messages"),
-            session,
-            school,
-        )
-        .json(&json!({"content": text}))
-        .send()
-        .await
-        .unwrap();
+pub async fn say(session: &Member, chat: Uuid, text: &str) -> Value {
+    let response = session
+        .post(&format!("/chats/{chat}/messages"), json!({"content": text}))
+        .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let exchange: Value = response.json().await.unwrap();
     assert_eq!(exchange["user_message"]["content"], text);
@@ -47,24 +37,17 @@ pub async fn say(app: &TestApp, session: &Session, school: Uuid, chat: Uuid, tex
 
 /// The message `id` of the chat once `done` holds for it.
 pub async fn message_when(
-    app: &TestApp,
-    session: &Session,
-    school: Uuid,
+    session: &Member,
     chat: Uuid,
     id: &Value,
     done: impl Fn(&Value) -> bool,
 ) -> Value {
-    let messages = app
-        .eventually(
-            session,
-            school,
-            &format!("/chats/{chat}/messages?limit=500"),
-            |all| {
-                all.as_array()
-                    .and_then(|all| all.iter().find(|m| &m["id"] == id))
-                    .is_some_and(&done)
-            },
-        )
+    let messages = session
+        .eventually(&format!("/chats/{chat}/messages?limit=500"), |all| {
+            all.as_array()
+                .and_then(|all| all.iter().find(|m| &m["id"] == id))
+                .is_some_and(&done)
+        })
         .await;
     messages
         .as_array()
@@ -76,21 +59,16 @@ pub async fn message_when(
 }
 
 /// Posts `text` and returns the assistant's finished answer.
-pub async fn ask(app: &TestApp, session: &Session, school: Uuid, chat: Uuid, text: &str) -> Value {
-    let exchange = say(app, session, school, chat, text).await;
-    message_when(
-        app,
-        session,
-        school,
-        chat,
-        &exchange["assistant_message"]["id"],
-        |m| m["status"] == "completed" || m["status"] == "failed",
-    )
+pub async fn ask(session: &Member, chat: Uuid, text: &str) -> Value {
+    let exchange = say(session, chat, text).await;
+    message_when(session, chat, &exchange["assistant_message"]["id"], |m| {
+        m["status"] == "completed" || m["status"] == "failed"
+    })
     .await
 }
 
-async fn invoice_count(app: &TestApp, session: &Session, school: Uuid) -> usize {
-    let (_, invoices) = app.get_json(session, school, "/invoices?limit=500").await;
+async fn invoice_count(session: &Member) -> usize {
+    let (_, invoices) = session.get_json("/invoices?limit=500").await;
     invoices.as_array().unwrap().len()
 }
 
@@ -98,13 +76,11 @@ async fn invoice_count(app: &TestApp, session: &Session, school: Uuid) -> usize 
 async fn generating_invoices_is_previewed_then_runs_on_yes_and_reports_the_operation() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, class) = class_of(&app, 3).await;
-    let chat = new_chat(&app, &owner, school).await;
+    let (owner, class) = class_of(&app, 3).await;
+    let chat = new_chat(&owner).await;
 
     let preview = ask(
-        &app,
         &owner,
-        school,
         chat,
         "Generate invoices for class Grade 4 East for term 1 2025 with lunch",
     )
@@ -124,27 +100,24 @@ async fn generating_invoices_is_previewed_then_runs_on_yes_and_reports_the_opera
         "{content}"
     );
     assert_eq!(
-        invoice_count(&app, &owner, school).await,
+        invoice_count(&owner).await,
         0,
         "nothing is written before confirmation"
     );
 
-    let reply = ask(&app, &owner, school, chat, "yes").await;
+    let reply = ask(&owner, chat, "yes").await;
     assert_eq!(reply["action"]["intent"], "generate_invoices", "{reply}");
     let operation_id = reply["action"]["result"]["operation_id"]
         .as_str()
         .unwrap()
         .to_string();
-    let operation = app
-        .eventually(
-            &owner,
-            school,
-            &format!("/operations/{operation_id}"),
-            |op| op["status"] == "succeeded",
-        )
+    let operation = owner
+        .eventually(&format!("/operations/{operation_id}"), |op| {
+            op["status"] == "succeeded"
+        })
         .await;
     assert_eq!(operation["result"]["created"], 3);
-    assert_eq!(invoice_count(&app, &owner, school).await, 3);
+    assert_eq!(invoice_count(&owner).await, 3);
     // The preview's total is what was issued.
     assert_eq!(
         operation["result"]["total_amount"],
@@ -152,7 +125,7 @@ async fn generating_invoices_is_previewed_then_runs_on_yes_and_reports_the_opera
     );
 
     // The outcome comes back into the chat; the proposal is confirmed.
-    let done = message_when(&app, &owner, school, chat, &reply["id"], |m| {
+    let done = message_when(&owner, chat, &reply["id"], |m| {
         m["action"]["status"] == "done"
     })
     .await;
@@ -164,11 +137,11 @@ async fn generating_invoices_is_previewed_then_runs_on_yes_and_reports_the_opera
             .contains("3 invoices issued"),
         "{done}"
     );
-    let proposal = message_when(&app, &owner, school, chat, &preview["id"], |_| true).await;
+    let proposal = message_when(&owner, chat, &preview["id"], |_| true).await;
     assert_eq!(proposal["action"]["status"], "confirmed");
 
     // A second "yes" has nothing left to confirm.
-    let again = ask(&app, &owner, school, chat, "ndio").await;
+    let again = ask(&owner, chat, "ndio").await;
     assert!(again["action"].is_null());
     assert!(
         again["content"]
@@ -177,51 +150,37 @@ async fn generating_invoices_is_previewed_then_runs_on_yes_and_reports_the_opera
             .contains("nothing waiting"),
         "{again}"
     );
-    assert_eq!(invoice_count(&app, &owner, school).await, 3);
+    assert_eq!(invoice_count(&owner).await, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_confirm_endpoint_runs_a_proposal_once_and_no_cancels_one() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, _class) = class_of(&app, 2).await;
-    let chat = new_chat(&app, &owner, school).await;
+    let (owner, _class) = class_of(&app, 2).await;
+    let chat = new_chat(&owner).await;
 
     // "hapana" cancels; nothing is written.
-    let first = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "invoice Grade 4 East for term 1 2025",
-    )
-    .await;
+    let first = ask(&owner, chat, "invoice Grade 4 East for term 1 2025").await;
     assert_eq!(first["action"]["status"], "proposed", "{first}");
-    let cancelled = ask(&app, &owner, school, chat, "hapana").await;
+    let cancelled = ask(&owner, chat, "hapana").await;
     assert_eq!(cancelled["action"]["status"], "cancelled", "{cancelled}");
-    let first = message_when(&app, &owner, school, chat, &first["id"], |_| true).await;
+    let first = message_when(&owner, chat, &first["id"], |_| true).await;
     assert_eq!(first["action"]["status"], "cancelled");
     let confirm_path =
         |id: &Value| format!("/chats/{chat}/messages/{}/confirm", id.as_str().unwrap());
-    let response = app
-        .as_member(Method::POST, &confirm_path(&first["id"]), &owner, school)
+    let response = owner
+        .request(Method::POST, &confirm_path(&first["id"]))
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::CONFLICT, "action_not_proposed").await;
-    assert_eq!(invoice_count(&app, &owner, school).await, 0);
+    assert_eq!(invoice_count(&owner).await, 0);
 
     // A new proposal, confirmed with the endpoint.
-    let second = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "invoice Grade 4 East for term 1 2025",
-    )
-    .await;
-    let response = app
-        .as_member(Method::POST, &confirm_path(&second["id"]), &owner, school)
+    let second = ask(&owner, chat, "invoice Grade 4 East for term 1 2025").await;
+    let response = owner
+        .request(Method::POST, &confirm_path(&second["id"]))
         .send()
         .await
         .unwrap();
@@ -234,78 +193,52 @@ async fn the_confirm_endpoint_runs_a_proposal_once_and_no_cancels_one() {
         answered["assistant_message"]["action"]["status"],
         "confirmed"
     );
-    message_when(
-        &app,
-        &owner,
-        school,
-        chat,
-        &answered["assistant_message"]["id"],
-        |m| m["action"]["status"] == "done",
-    )
+    message_when(&owner, chat, &answered["assistant_message"]["id"], |m| {
+        m["action"]["status"] == "done"
+    })
     .await;
-    assert_eq!(invoice_count(&app, &owner, school).await, 2);
+    assert_eq!(invoice_count(&owner).await, 2);
 
     // Confirming twice is refused; so is confirming a user's own message.
-    let response = app
-        .as_member(Method::POST, &confirm_path(&second["id"]), &owner, school)
+    let response = owner
+        .request(Method::POST, &confirm_path(&second["id"]))
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::CONFLICT, "action_not_proposed").await;
-    let response = app
-        .as_member(
-            Method::POST,
-            &confirm_path(&second["reply_to"]),
-            &owner,
-            school,
-        )
+    let response = owner
+        .request(Method::POST, &confirm_path(&second["reply_to"]))
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::CONFLICT, "nothing_to_confirm").await;
-    let response = app
-        .as_member(
+    let response = owner
+        .request(
             Method::POST,
             &format!("/chats/{chat}/messages/{}/confirm", Uuid::new_v4()),
-            &owner,
-            school,
         )
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::NOT_FOUND, "message_not_found").await;
-    assert_eq!(invoice_count(&app, &owner, school).await, 2);
+    assert_eq!(invoice_count(&owner).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_by_chat_is_previewed_recorded_posted_and_reported() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, class) = class_of(&app, 1).await;
-    generate(
-        &app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
-    let (_, student) = app
-        .get_json(&owner, school, "/students?q=ADM-2025-001")
-        .await;
+    let (owner, class) = class_of(&app, 1).await;
+    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let (_, student) = owner.get_json("/students?q=ADM-2025-001").await;
     let student_id = student[0]["id"].clone();
-    let (_, before) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/students/{}", student_id.as_str().unwrap()),
-        )
+    let (_, before) = owner
+        .get_json(&format!("/students/{}", student_id.as_str().unwrap()))
         .await;
-    let chat = new_chat(&app, &owner, school).await;
+    let chat = new_chat(&owner).await;
 
     let preview = ask(
-        &app,
         &owner,
-        school,
         chat,
         "record payment of 10000 for ADM-2025-001 via MPESA ref QKH94M1Z11",
     )
@@ -323,16 +256,16 @@ async fn a_payment_by_chat_is_previewed_recorded_posted_and_reported() {
         content.contains("KES 10,000.00") && content.contains("M-Pesa"),
         "{content}"
     );
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 0);
 
-    let reply = ask(&app, &owner, school, chat, "confirm").await;
+    let reply = ask(&owner, chat, "confirm").await;
     // Confirmed, or already done if the worker posted it first.
     assert!(
         ["confirmed", "done"].contains(&reply["action"]["status"].as_str().unwrap()),
         "{reply}"
     );
-    let posted = message_when(&app, &owner, school, chat, &reply["id"], |m| {
+    let posted = message_when(&owner, chat, &reply["id"], |m| {
         m["action"]["status"] == "done"
     })
     .await;
@@ -340,15 +273,11 @@ async fn a_payment_by_chat_is_previewed_recorded_posted_and_reported() {
         posted["action"]["result"]["posting_status"], "POSTED",
         "{posted}"
     );
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 1);
     assert_eq!(payments[0]["posting_status"], "POSTED");
-    let (_, after) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/students/{}", student_id.as_str().unwrap()),
-        )
+    let (_, after) = owner
+        .get_json(&format!("/students/{}", student_id.as_str().unwrap()))
         .await;
     let owed = |s: &Value| {
         s["balance"]
@@ -361,14 +290,11 @@ async fn a_payment_by_chat_is_previewed_recorded_posted_and_reported() {
         (owed(&before) - owed(&after) - 10000.0).abs() < 0.001,
         "{before} {after}"
     );
-    let (_, trial) = app.get_json(&owner, school, "/ledger/trial-balance").await;
-    assert_eq!(trial["balanced"], true);
+    assert_books_right(&app, &owner).await;
 
     // The same reference again is refused in the preview, not recorded twice.
     let again = ask(
-        &app,
         &owner,
-        school,
         chat,
         "record payment of 10000 for ADM-2025-001 via MPESA ref QKH94M1Z11",
     )
@@ -387,31 +313,14 @@ async fn a_payment_by_chat_is_previewed_recorded_posted_and_reported() {
 async fn balances_and_collections_are_answered_at_once_from_the_ledger() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, class) = class_of(&app, 2).await;
-    let operation = generate(
-        &app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
-    let (_, students) = app
-        .get_json(&owner, school, "/students?q=ADM-2025-001")
-        .await;
+    let (owner, class) = class_of(&app, 2).await;
+    let operation = generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let (_, students) = owner.get_json("/students?q=ADM-2025-001").await;
     let student_id = students[0]["id"].as_str().unwrap().to_string();
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student_id}"))
-        .await;
-    let chat = new_chat(&app, &owner, school).await;
+    let (_, detail) = owner.get_json(&format!("/students/{student_id}")).await;
+    let chat = new_chat(&owner).await;
 
-    let answer = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "what is the balance for ADM-2025-001?",
-    )
-    .await;
+    let answer = ask(&owner, chat, "what is the balance for ADM-2025-001?").await;
     assert_eq!(answer["action"]["intent"], "student_balance", "{answer}");
     assert_eq!(answer["action"]["status"], "done");
     assert_eq!(answer["action"]["result"]["balance"], detail["balance"]);
@@ -423,17 +332,10 @@ async fn balances_and_collections_are_answered_at_once_from_the_ledger() {
     );
     assert!(content.contains("INV-2025-0000"), "{content}");
 
-    let kiswahili = ask(&app, &owner, school, chat, "salio la ADM-2025-001").await;
+    let kiswahili = ask(&owner, chat, "salio la ADM-2025-001").await;
     assert_eq!(kiswahili["action"]["result"]["balance"], figure);
 
-    let class_answer = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "how much does Grade 4 East owe?",
-    )
-    .await;
+    let class_answer = ask(&owner, chat, "how much does Grade 4 East owe?").await;
     assert_eq!(
         class_answer["action"]["intent"], "class_balance",
         "{class_answer}"
@@ -444,14 +346,7 @@ async fn balances_and_collections_are_answered_at_once_from_the_ledger() {
     );
     assert_eq!(class_answer["action"]["result"]["students_owing"], 2);
 
-    let collected = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "how much have we collected in term 1 2025?",
-    )
-    .await;
+    let collected = ask(&owner, chat, "how much have we collected in term 1 2025?").await;
     assert_eq!(collected["action"]["intent"], "collections", "{collected}");
     assert_eq!(
         collected["action"]["result"]["invoiced"],
@@ -464,52 +359,37 @@ async fn balances_and_collections_are_answered_at_once_from_the_ledger() {
 async fn an_ambiguous_name_gets_a_question_listing_the_candidates_not_a_guess() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     for (adm, last) in [("ADM-1", "Doe"), ("ADM-2", "Kamau")] {
-        app.create(
-            &owner,
-            school,
-            "/students",
-            json!({"admission_no": adm, "first_name": "John", "last_name": last}),
-        )
-        .await;
+        owner
+            .create(
+                "/students",
+                json!({"admission_no": adm, "first_name": "John", "last_name": last}),
+            )
+            .await;
     }
-    let chat = new_chat(&app, &owner, school).await;
-    let question = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "Jane Doe paid 10k cash for John",
-    )
-    .await;
+    let chat = new_chat(&owner).await;
+    let question = ask(&owner, chat, "Jane Doe paid 10k cash for John").await;
     assert!(question["action"].is_null(), "{question}");
     let content = question["content"].as_str().unwrap();
     assert!(
         content.contains("John Doe (ADM-1") && content.contains("John Kamau (ADM-2"),
         "{content}"
     );
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 0);
 
     // The full name is not ambiguous.
-    let balance = ask(&app, &owner, school, chat, "what is John Kamau's balance?").await;
+    let balance = ask(&owner, chat, "what is John Kamau's balance?").await;
     assert_eq!(balance["action"]["intent"], "student_balance", "{balance}");
     assert!(
         balance["content"].as_str().unwrap().contains("ADM-2"),
         "{balance}"
     );
 
-    let unknown = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "what is the balance for ADM-404?",
-    )
-    .await;
+    let unknown = ask(&owner, chat, "what is the balance for ADM-404?").await;
     assert!(
         unknown["content"]
             .as_str()
@@ -517,7 +397,7 @@ async fn an_ambiguous_name_gets_a_question_listing_the_candidates_not_a_guess() 
             .contains("No student has admission number ADM-404"),
         "{unknown}"
     );
-    let missing = ask(&app, &owner, school, chat, "record payment for ADM-1").await;
+    let missing = ask(&owner, chat, "record payment for ADM-1").await;
     assert!(
         missing["content"].as_str().unwrap().contains("the amount"),
         "{missing}"
@@ -528,16 +408,12 @@ async fn an_ambiguous_name_gets_a_question_listing_the_candidates_not_a_guess() 
 async fn a_teacher_may_ask_but_writes_are_refused_as_the_rest_api_refuses_them() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, _class) = class_of(&app, 1).await;
-    let teacher = app
-        .member(&owner, school, "teacher@example.com", "TEACHER")
-        .await;
-    let chat = new_chat(&app, &teacher, school).await;
+    let (owner, _class) = class_of(&app, 1).await;
+    let teacher = owner.add_member("teacher@example.com", "TEACHER").await;
+    let chat = new_chat(&teacher.at(owner.school)).await;
 
     let refused = ask(
-        &app,
-        &teacher,
-        school,
+        &teacher.at(owner.school),
         chat,
         "record payment of 500 cash for ADM-2025-001",
     )
@@ -548,18 +424,14 @@ async fn a_teacher_may_ask_but_writes_are_refused_as_the_rest_api_refuses_them()
         "insufficient_role"
     );
     let refused = ask(
-        &app,
-        &teacher,
-        school,
+        &teacher.at(owner.school),
         chat,
         "generate invoices for Grade 4 East term 1 2025",
     )
     .await;
     assert_eq!(refused["action"]["status"], "failed", "{refused}");
     let answered = ask(
-        &app,
-        &teacher,
-        school,
+        &teacher.at(owner.school),
         chat,
         "what is the balance for ADM-2025-001?",
     )
@@ -567,43 +439,38 @@ async fn a_teacher_may_ask_but_writes_are_refused_as_the_rest_api_refuses_them()
     assert_eq!(answered["action"]["status"], "done", "{answered}");
 
     // A bursar's proposal cannot be confirmed once demoted: the role is checked at confirm time too.
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let chat = new_chat(&app, &bursar, school).await;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
+    let chat = new_chat(&bursar.at(owner.school)).await;
     let proposal = ask(
-        &app,
-        &bursar,
-        school,
+        &bursar.at(owner.school),
         chat,
         "record payment of 500 cash for ADM-2025-001",
     )
     .await;
     assert_eq!(proposal["action"]["status"], "proposed", "{proposal}");
-    let mut tx = app.tenant_tx(school).await;
+    let mut tx = app.tenant_tx(owner.school).await;
     sqlx::query("UPDATE school_memberships SET role = 'VIEWER' WHERE user_id = $1")
         .bind(bursar.user_id)
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let response = app
-        .as_member(
+    let response = bursar
+        .at(owner.school)
+        .request(
             Method::POST,
             &format!(
                 "/chats/{chat}/messages/{}/confirm",
                 proposal["id"].as_str().unwrap()
             ),
-            &bursar,
-            school,
         )
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "insufficient_role").await;
-    let by_message = ask(&app, &bursar, school, chat, "yes").await;
+    let by_message = ask(&bursar.at(owner.school), chat, "yes").await;
     assert_eq!(by_message["action"]["status"], "failed", "{by_message}");
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 0);
 }
 
@@ -611,29 +478,25 @@ async fn a_teacher_may_ask_but_writes_are_refused_as_the_rest_api_refuses_them()
 async fn notifying_families_that_owe_is_previewed_then_sent_in_app() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let class = app.grade_4_east(&owner, school).await;
+    let class = owner.grade_4_east().await;
     let mut students = Vec::new();
     for (adm, first) in [("A1", "Amina"), ("A2", "Baraka")] {
         let guardian = json!({"first_name": format!("{first}'s"), "last_name": "Guardian", "phone": "0712345678"});
-        let student = app.create(&owner, school, "/students", json!({"admission_no": adm, "first_name": first, "last_name": "O", "class_id": class, "primary_guardian": guardian})).await;
+        let student = owner.create("/students", json!({"admission_no": adm, "first_name": first, "last_name": "O", "class_id": class, "primary_guardian": guardian})).await;
         students.push(student["id"].as_str().unwrap().to_string());
     }
     generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": students[0], "term": 1, "year": 2025}),
     )
     .await;
-    let chat = new_chat(&app, &owner, school).await;
+    let chat = new_chat(&owner).await;
 
     let preview = ask(
-        &app,
         &owner,
-        school,
         chat,
         "tuma ukumbusho wa ada kwa wazazi wa Grade 4 East",
     )
@@ -647,13 +510,13 @@ async fn notifying_families_that_owe_is_previewed_then_sent_in_app() {
         preview["action"]["preview"]["count"], 1,
         "only Amina's family owes"
     );
-    let reply = ask(&app, &owner, school, chat, "ndio").await;
-    let done = message_when(&app, &owner, school, chat, &reply["id"], |m| {
+    let reply = ask(&owner, chat, "ndio").await;
+    let done = message_when(&owner, chat, &reply["id"], |m| {
         m["action"]["status"] == "done"
     })
     .await;
     assert_eq!(done["action"]["result"]["recipients"], 1, "{done}");
-    let (_, notifications) = app.get_json(&owner, school, "/notifications").await;
+    let (_, notifications) = owner.get_json("/notifications").await;
     assert_eq!(notifications[0]["sent"], 1);
 }
 
@@ -661,32 +524,25 @@ async fn notifying_families_that_owe_is_previewed_then_sent_in_app() {
 async fn a_chat_belongs_to_its_user_and_school() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let colleague = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let (other_owner, other_school) = app
+    let school = owner.school;
+    let colleague = owner.add_member("bursar@example.com", "BURSAR").await;
+    let other_owner = app
         .owner_with_school("other@example.com", "Other School")
         .await;
-    app.create(
-        &other_owner,
-        other_school,
-        "/students",
-        json!({"admission_no": "ADM-9", "first_name": "Secret", "last_name": "Child"}),
-    )
-    .await;
-    let chat = new_chat(&app, &owner, school).await;
-    let exchange = say(&app, &owner, school, chat, "what is the balance for ADM-9?").await;
-    let answer = message_when(
-        &app,
-        &owner,
-        school,
-        chat,
-        &exchange["assistant_message"]["id"],
-        |m| m["status"] == "completed",
-    )
+    other_owner
+        .create(
+            "/students",
+            json!({"admission_no": "ADM-9", "first_name": "Secret", "last_name": "Child"}),
+        )
+        .await;
+    let chat = new_chat(&owner).await;
+    let exchange = say(&owner, chat, "what is the balance for ADM-9?").await;
+    let answer = message_when(&owner, chat, &exchange["assistant_message"]["id"], |m| {
+        m["status"] == "completed"
+    })
     .await;
     let content = answer["content"].as_str().unwrap();
     assert!(
@@ -695,24 +551,19 @@ async fn a_chat_belongs_to_its_user_and_school() {
     );
 
     let path = format!("/chats/{chat}/messages");
-    let (status, _) = app.get_json(&colleague, school, &path).await;
+    let (status, _) = colleague.get_json(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a colleague cannot read it");
-    let (_, theirs) = app.get_json(&colleague, school, "/chats").await;
+    let (_, theirs) = colleague.get_json("/chats").await;
     assert_eq!(theirs.as_array().unwrap().len(), 0);
-    let response = app
-        .as_member(Method::POST, &path, &colleague, school)
-        .json(&json!({"content": "hi"}))
-        .send()
-        .await
-        .unwrap();
+    let response = colleague.post(&path, json!({"content": "hi"})).await;
     assert_problem(response, StatusCode::NOT_FOUND, "chat_not_found").await;
-    let (status, _) = app.get_json(&other_owner, other_school, &path).await;
+    let (status, _) = other_owner.get_json(&path).await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
         "another school cannot see it"
     );
-    let (status, _) = app.get_json(&other_owner, school, &path).await;
+    let (status, _) = other_owner.at(school).get_json(&path).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -725,8 +576,8 @@ async fn a_chat_belongs_to_its_user_and_school() {
         json!({"content": "a\u{0007}b"}),
         json!({"text": "hi"}),
     ] {
-        let response = app
-            .as_member(Method::POST, &path, &owner, school)
+        let response = owner
+            .request(Method::POST, &path)
             .json(&bad)
             .send()
             .await

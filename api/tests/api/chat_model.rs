@@ -5,17 +5,17 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use uuid::Uuid;
+
+use shared::testing::{EventStream, Received};
 
 use crate::{
     chat::{ask, message_when, new_chat, say},
     fake_ollama::{FakeOllama, Step, done, head, line, piece, tool_call},
-    helpers::{NO_MODEL, Session, TestApp, assert_problem},
-    sse::{EventStream, Received},
+    helpers::{Member, NO_MODEL, TestApp, assert_problem},
 };
 
-fn events_for(app: &TestApp, session: &Session, school: Uuid) -> reqwest::RequestBuilder {
-    app.as_member(Method::GET, "/events", session, school)
+fn events_for(session: &Member) -> reqwest::RequestBuilder {
+    session.request(Method::GET, "/events")
 }
 
 fn text_of(deltas: &[Received], message_id: &Value) -> String {
@@ -31,12 +31,10 @@ async fn questions_the_router_does_not_know_stream_from_the_model_to_their_user_
     let app = TestApp::spawn().await;
     let model = FakeOllama::start(false).await;
     app.start_worker_with_ollama(&model.url);
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let colleague = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
+    let colleague = owner.add_member("bursar@example.com", "BURSAR").await;
     app.owner_with_school("other@example.com", "Other School")
         .await;
     // "✓" is three bytes; the first write ends inside it.
@@ -53,11 +51,11 @@ async fn questions_the_router_does_not_know_stream_from_the_model_to_their_user_
         line(piece(" Ask me about fees.")),
         line(done()),
     ]);
-    let chat = new_chat(&app, &owner, school).await;
-    let mut mine = EventStream::open(events_for(&app, &owner, school)).await;
-    let mut theirs = EventStream::open(events_for(&app, &colleague, school)).await;
+    let chat = new_chat(&owner).await;
+    let mut mine = EventStream::open(events_for(&owner)).await;
+    let mut theirs = EventStream::open(events_for(&colleague)).await;
 
-    let exchange = say(&app, &owner, school, chat, "hello, who are you?").await;
+    let exchange = say(&owner, chat, "hello, who are you?").await;
     let id = exchange["assistant_message"]["id"].clone();
     let events = mine
         .until(|e| e.kind == "chat.message.completed" && e.data["id"] == id)
@@ -75,10 +73,7 @@ async fn questions_the_router_does_not_know_stream_from_the_model_to_their_user_
     assert!(completed.data["action"].is_null());
     theirs.assert_quiet().await;
 
-    let message = message_when(&app, &owner, school, chat, &id, |m| {
-        m["status"] == "completed"
-    })
-    .await;
+    let message = message_when(&owner, chat, &id, |m| m["status"] == "completed").await;
     assert_eq!(message["content"], streamed);
 
     let requests = model.chat_requests();
@@ -104,7 +99,7 @@ async fn a_mid_stream_error_fails_the_answer_keeps_the_question_and_a_retry_answ
     let app = TestApp::spawn().await;
     let model = FakeOllama::start(false).await;
     app.start_worker_with_ollama(&model.url);
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     model.script(vec![
@@ -112,8 +107,8 @@ async fn a_mid_stream_error_fails_the_answer_keeps_the_question_and_a_retry_answ
         line(piece("Partial ")),
         line(json!({"error": "model runner crashed"})),
     ]);
-    let chat = new_chat(&app, &owner, school).await;
-    let failed = ask(&app, &owner, school, chat, "tell me a story").await;
+    let chat = new_chat(&owner).await;
+    let failed = ask(&owner, chat, "tell me a story").await;
     assert_eq!(failed["status"], "failed", "{failed}");
     assert_eq!(failed["content"], "Partial ");
     assert!(
@@ -123,9 +118,7 @@ async fn a_mid_stream_error_fails_the_answer_keeps_the_question_and_a_retry_answ
             .contains("model runner crashed"),
         "{failed}"
     );
-    let (_, messages) = app
-        .get_json(&owner, school, &format!("/chats/{chat}/messages"))
-        .await;
+    let (_, messages) = owner.get_json(&format!("/chats/{chat}/messages")).await;
     assert_eq!(messages[0]["role"], "user");
     assert_eq!(messages[0]["content"], "tell me a story");
 
@@ -133,33 +126,22 @@ async fn a_mid_stream_error_fails_the_answer_keeps_the_question_and_a_retry_answ
         "/chats/{chat}/messages/{}/retry",
         failed["id"].as_str().unwrap()
     );
-    let response = app
-        .as_member(Method::POST, &retry, &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let response = owner.request(Method::POST, &retry).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let pending: Value = response.json().await.unwrap();
     assert_eq!(pending["status"], "pending");
-    let answered = message_when(&app, &owner, school, chat, &failed["id"], |m| {
-        m["status"] == "completed"
-    })
-    .await;
+    let answered = message_when(&owner, chat, &failed["id"], |m| m["status"] == "completed").await;
     assert_eq!(answered["content"], "Hello from the fake model.");
     assert!(answered["error"].is_null());
 
-    let response = app
-        .as_member(Method::POST, &retry, &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let response = owner.request(Method::POST, &retry).send().await.unwrap();
     assert_problem(response, StatusCode::CONFLICT, "message_not_failed").await;
     let user_message = format!(
         "/chats/{chat}/messages/{}/retry",
         messages[0]["id"].as_str().unwrap()
     );
-    let response = app
-        .as_member(Method::POST, &user_message, &owner, school)
+    let response = owner
+        .request(Method::POST, &user_message)
         .send()
         .await
         .unwrap();
@@ -171,10 +153,10 @@ async fn garbage_a_dropped_stream_and_a_slow_start_each_fail_with_a_clear_reason
     let app = TestApp::spawn().await;
     let model = FakeOllama::start(false).await;
     app.start_worker_with_ollama(&model.url);
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let chat = new_chat(&app, &owner, school).await;
+    let chat = new_chat(&owner).await;
     let cases: Vec<(Vec<Step>, &str)> = vec![
         (vec![head(), line(piece("ok ")), Step::Write(b"<html>oops</html>\n".to_vec())], "not valid JSON"),
         (vec![head(), line(piece("and then"))], "ended before"),
@@ -183,7 +165,7 @@ async fn garbage_a_dropped_stream_and_a_slow_start_each_fail_with_a_clear_reason
     ];
     for (steps, reason) in cases {
         model.script(steps);
-        let failed = ask(&app, &owner, school, chat, "tell me something").await;
+        let failed = ask(&owner, chat, "tell me something").await;
         assert_eq!(failed["status"], "failed", "{failed}");
         let error = failed["error"].as_str().unwrap();
         assert!(error.contains(reason), "{reason:?} not in {error:?}");
@@ -195,31 +177,23 @@ async fn garbage_a_dropped_stream_and_a_slow_start_each_fail_with_a_clear_reason
 async fn with_the_model_down_known_requests_still_work() {
     let app = TestApp::spawn().await;
     app.start_worker_with_ollama(NO_MODEL);
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    app.create(
-        &owner,
-        school,
-        "/students",
-        json!({"admission_no": "ADM-2025-001", "first_name": "John", "last_name": "Doe"}),
-    )
-    .await;
-    let chat = new_chat(&app, &owner, school).await;
-    let failed = ask(&app, &owner, school, chat, "hello, who are you?").await;
+    owner
+        .create(
+            "/students",
+            json!({"admission_no": "ADM-2025-001", "first_name": "John", "last_name": "Doe"}),
+        )
+        .await;
+    let chat = new_chat(&owner).await;
+    let failed = ask(&owner, chat, "hello, who are you?").await;
     assert_eq!(failed["status"], "failed");
     assert!(
         failed["error"].as_str().unwrap().contains("not reachable"),
         "{failed}"
     );
-    let balance = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "what is the balance for ADM-2025-001?",
-    )
-    .await;
+    let balance = ask(&owner, chat, "what is the balance for ADM-2025-001?").await;
     assert_eq!(balance["status"], "completed");
     assert_eq!(balance["action"]["status"], "done");
     assert_eq!(balance["action"]["result"]["balance"], "0.00");
@@ -230,36 +204,27 @@ async fn the_models_tool_calls_are_validated_and_still_wait_for_confirmation() {
     let app = TestApp::spawn().await;
     let model = FakeOllama::start(true).await;
     app.start_worker_with_ollama(&model.url);
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let student = app
+    let student = owner
         .create(
-            &owner,
-            school,
             "/students",
             json!({"admission_no": "ADM-2025-001", "first_name": "John", "last_name": "Doe"}),
         )
         .await;
-    let chat = new_chat(&app, &owner, school).await;
+    let chat = new_chat(&owner).await;
 
     model.script(tool_call(
         "record_payment",
         json!({"student": "ADM-2025-001", "amount": "2500", "method": "CASH"}),
     ));
-    let proposal = ask(
-        &app,
-        &owner,
-        school,
-        chat,
-        "the boy's mother came by with money",
-    )
-    .await;
+    let proposal = ask(&owner, chat, "the boy's mother came by with money").await;
     assert_eq!(proposal["action"]["intent"], "record_payment", "{proposal}");
     assert_eq!(proposal["action"]["status"], "proposed");
     assert_eq!(proposal["action"]["args"]["student_id"], student["id"]);
     assert_eq!(proposal["action"]["args"]["amount"], "2500.00");
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(
         payments.as_array().unwrap().len(),
         0,
@@ -279,7 +244,7 @@ async fn the_models_tool_calls_are_validated_and_still_wait_for_confirmation() {
         "record_payment",
         json!({"student": "ADM-2025-001", "amount": "-3", "method": "GOLD"}),
     ));
-    let garbled = ask(&app, &owner, school, chat, "and the other thing").await;
+    let garbled = ask(&owner, chat, "and the other thing").await;
     assert_eq!(garbled["status"], "completed");
     assert!(garbled["action"].is_null(), "{garbled}");
     assert_eq!(garbled["content"], "Hello from the fake model.");
@@ -287,7 +252,7 @@ async fn the_models_tool_calls_are_validated_and_still_wait_for_confirmation() {
     assert_eq!(requests.len(), 3);
     assert!(requests[1]["tools"].is_array());
     assert!(requests[2].get("tools").is_none());
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 0);
 }
 
@@ -324,12 +289,12 @@ async fn a_real_model_streams_its_answer_over_sse_when_one_is_running() {
     let app = TestApp::spawn().await;
     let model = std::env::var("OLLAMA_MODEL").unwrap_or_else(|_| "smollm2:135m".into());
     app.start_worker_with_model(shared::ollama::OllamaConfig::new(&url, model));
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let chat = new_chat(&app, &owner, school).await;
-    let mut stream = EventStream::open(events_for(&app, &owner, school)).await;
-    let exchange = say(&app, &owner, school, chat, "hello, who are you?").await;
+    let chat = new_chat(&owner).await;
+    let mut stream = EventStream::open(events_for(&owner)).await;
+    let exchange = say(&owner, chat, "hello, who are you?").await;
     let id = exchange["assistant_message"]["id"].clone();
     let mut events = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);

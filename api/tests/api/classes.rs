@@ -1,4 +1,4 @@
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
@@ -6,21 +6,16 @@ use crate::helpers::{TestApp, assert_problem};
 #[tokio::test]
 async fn a_class_is_created_from_a_grade_level_stream_and_year() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let class = app
-        .create(&owner, school, "/classes", json!({"name": "Grade 4 East", "level": "grade 4", "academic_year": 2025, "stream": "East"}))
+    let class = owner.create("/classes", json!({"name": "Grade 4 East", "level": "grade 4", "academic_year": 2025, "stream": "East"}))
         .await;
     assert_eq!(class["level"], "Grade 4");
     assert_eq!(class["academic_year"], 2025);
     assert_eq!(class["stream"], "East");
-    let (status, fetched) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/classes/{}", class["id"].as_str().unwrap()),
-        )
+    let (status, fetched) = owner
+        .get_json(&format!("/classes/{}", class["id"].as_str().unwrap()))
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fetched["name"], "Grade 4 East");
@@ -29,47 +24,47 @@ async fn a_class_is_created_from_a_grade_level_stream_and_year() {
 #[tokio::test]
 async fn a_level_the_school_does_not_have_is_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let response = app
-        .as_member(Method::POST, "/classes", &owner, school)
-        .json(&json!({"name": "Form 3 West", "level": "Form 3", "academic_year": "2025"}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner
+        .post(
+            "/classes",
+            json!({"name": "Form 3 West", "level": "Form 3", "academic_year": "2025"}),
+        )
+        .await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_level").await;
 }
 
 #[tokio::test]
 async fn the_same_class_name_twice_in_a_year_is_a_conflict() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    app.grade_4_east(&owner, school).await;
-    let response = app
-        .as_member(Method::POST, "/classes", &owner, school)
-        .json(&json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": "2025"}))
-        .send()
-        .await
-        .unwrap();
+    owner.grade_4_east().await;
+    let response = owner
+        .post(
+            "/classes",
+            json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": "2025"}),
+        )
+        .await;
     assert_problem(response, StatusCode::CONFLICT, "duplicate_class").await;
 }
 
 #[tokio::test]
 async fn an_academic_year_that_is_not_a_year_is_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     for year in [json!("twenty"), json!(1899), json!(2025.5)] {
-        let response = app
-            .as_member(Method::POST, "/classes", &owner, school)
-            .json(&json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": year}))
-            .send()
-            .await
-            .unwrap();
+        let response = owner
+            .post(
+                "/classes",
+                json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": year}),
+            )
+            .await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_body").await;
     }
 }
@@ -77,18 +72,14 @@ async fn an_academic_year_that_is_not_a_year_is_refused() {
 #[tokio::test]
 async fn lists_page_with_a_next_link() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     for stream in ["East", "West", "North"] {
-        app.create(&owner, school, "/classes", json!({"name": format!("Grade 5 {stream}"), "level": "Grade 5", "academic_year": 2025, "stream": stream}))
+        owner.create("/classes", json!({"name": format!("Grade 5 {stream}"), "level": "Grade 5", "academic_year": 2025, "stream": stream}))
             .await;
     }
-    let first = app
-        .as_member(Method::GET, "/classes?limit=2", &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let first = owner.get("/classes?limit=2").await;
     let link = first
         .headers()
         .get("link")
@@ -100,45 +91,26 @@ async fn lists_page_with_a_next_link() {
     assert_eq!(page.as_array().unwrap().len(), 2);
     assert!(link.ends_with("rel=\"next\"") && link.contains("limit=2") && link.contains("after="));
     let next = link.trim_start_matches('<').split('>').next().unwrap();
-    let second = app
-        .as_member(Method::GET, next, &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let second = owner.get(next).await;
     assert!(second.headers().get("link").is_none());
     let rest: Value = second.json().await.unwrap();
     assert_eq!(rest.as_array().unwrap().len(), 1);
     assert_ne!(rest[0]["id"], page[0]["id"]);
     assert_ne!(rest[0]["id"], page[1]["id"]);
-    let too_many = app
-        .as_member(Method::GET, "/classes?limit=501", &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let too_many = owner.get("/classes?limit=501").await;
     assert_problem(too_many, StatusCode::BAD_REQUEST, "invalid_limit").await;
 }
 
 #[tokio::test]
 async fn an_unknown_class_is_404_and_a_malformed_id_is_400() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let missing = app
-        .as_member(
-            Method::GET,
-            &format!("/classes/{}", uuid::Uuid::new_v4()),
-            &owner,
-            school,
-        )
-        .send()
-        .await
-        .unwrap();
+    let missing = owner
+        .get(&format!("/classes/{}", uuid::Uuid::new_v4()))
+        .await;
     assert_problem(missing, StatusCode::NOT_FOUND, "class_not_found").await;
-    let malformed = app
-        .as_member(Method::GET, "/classes/not-a-uuid", &owner, school)
-        .send()
-        .await
-        .unwrap();
+    let malformed = owner.get("/classes/not-a-uuid").await;
     assert_problem(malformed, StatusCode::BAD_REQUEST, "invalid_path").await;
 }

@@ -6,41 +6,36 @@ use crate::helpers::{TestApp, assert_problem};
 #[tokio::test]
 async fn malformed_json_wrong_types_and_missing_fields_are_400_problems() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let malformed = app
-        .as_member(Method::POST, "/guardians", &owner, school)
+    let school = owner.school;
+    let malformed = owner
+        .request(Method::POST, "/guardians")
         .header("content-type", "application/json")
         .body("{\"first_name\": ")
         .send()
         .await
         .unwrap();
     assert_problem(malformed, StatusCode::BAD_REQUEST, "malformed_json").await;
-    let wrong_type = app
-        .as_member(Method::POST, "/guardians", &owner, school)
-        .json(&json!({"first_name": 5, "last_name": "Doe"}))
-        .send()
-        .await
-        .unwrap();
+    let wrong_type = owner
+        .post("/guardians", json!({"first_name": 5, "last_name": "Doe"}))
+        .await;
     assert_problem(wrong_type, StatusCode::BAD_REQUEST, "invalid_body").await;
-    let missing = app
-        .as_member(Method::POST, "/guardians", &owner, school)
-        .json(&json!({"first_name": "Jane"}))
-        .send()
-        .await
-        .unwrap();
+    let missing = owner
+        .post("/guardians", json!({"first_name": "Jane"}))
+        .await;
     assert_problem(missing, StatusCode::BAD_REQUEST, "invalid_body").await;
-    let unknown_field = app
-        .as_member(Method::POST, "/guardians", &owner, school)
-        .json(&json!({"first_name": "Jane", "last_name": "Doe", "school_id": school}))
-        .send()
-        .await
-        .unwrap();
+    let unknown_field = owner
+        .post(
+            "/guardians",
+            json!({"first_name": "Jane", "last_name": "Doe", "school_id": school}),
+        )
+        .await;
     assert_problem(unknown_field, StatusCode::BAD_REQUEST, "invalid_body").await;
     let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let too_deep = app
-        .as_member(Method::POST, "/guardians", &owner, school)
+    let too_deep = owner
+        .request(Method::POST, "/guardians")
         .header("content-type", "application/json")
         .body(deep)
         .send()
@@ -52,19 +47,19 @@ async fn malformed_json_wrong_types_and_missing_fields_are_400_problems() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_and_a_non_json_body_is_415() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let huge = json!({"first_name": "x".repeat(300 * 1024), "last_name": "Doe"});
-    let response = app
-        .as_member(Method::POST, "/guardians", &owner, school)
+    let response = owner
+        .request(Method::POST, "/guardians")
         .json(&huge)
         .send()
         .await
         .unwrap();
     assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
-    let form = app
-        .as_member(Method::POST, "/guardians", &owner, school)
+    let form = owner
+        .request(Method::POST, "/guardians")
         .header("content-type", "text/plain")
         .body("first_name=Jane")
         .send()
@@ -98,22 +93,20 @@ async fn unknown_routes_and_methods_answer_in_the_same_shape() {
 #[tokio::test]
 async fn names_with_control_or_direction_characters_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     for name in ["Ja\u{202E}ne", "Ja\u{0000}ne", "Ja\nne"] {
-        let response = app
-            .as_member(Method::POST, "/guardians", &owner, school)
-            .json(&json!({"first_name": name, "last_name": "Doe"}))
-            .send()
-            .await
-            .unwrap();
+        let response = owner
+            .post(
+                "/guardians",
+                json!({"first_name": name, "last_name": "Doe"}),
+            )
+            .await;
         assert_problem(response, StatusCode::BAD_REQUEST, "invalid_field").await;
     }
-    let sql_looking = app
+    let sql_looking = owner
         .create(
-            &owner,
-            school,
             "/guardians",
             json!({"first_name": "Robert'); DROP TABLE students;--", "last_name": "Tables"}),
         )

@@ -1,5 +1,5 @@
-//! GET /events over the wire: the SSE stream is read and parsed here from
-//! the raw body, every read bounded by a timeout so no test can hang.
+//! GET /events over the wire, read with shared::testing's EventStream (it
+//! parses the raw body, every read bounded by a timeout so no test can hang).
 
 use std::time::Duration;
 
@@ -7,10 +7,11 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use shared::testing::{EventStream, Received};
+
 use crate::{
-    helpers::{Session, TestApp, assert_problem},
+    helpers::{Member, TestApp, assert_problem},
     invoicing::{class_of, generate},
-    sse::{EventStream, Received},
 };
 
 fn ids_strictly_increase(events: &[Received]) -> bool {
@@ -40,29 +41,22 @@ async fn logged(app: &TestApp, school: Uuid, after: i64) -> Vec<(i64, String)> {
 }
 
 /// The school's invoices, as JSON.
-async fn invoices(app: &TestApp, session: &Session, school: Uuid) -> Vec<Value> {
-    let (_, invoices) = app.get_json(session, school, "/invoices").await;
+async fn invoices(session: &Member) -> Vec<Value> {
+    let (_, invoices) = session.get_json("/invoices").await;
     invoices.as_array().unwrap().clone()
 }
 
 /// Records a cash payment against `invoice` and waits until it is posted.
-async fn pay_and_post(
-    app: &TestApp,
-    session: &Session,
-    school: Uuid,
-    invoice: &Value,
-    amount: u32,
-) -> Value {
-    let payment = app
+async fn pay_and_post(session: &Member, invoice: &Value, amount: u32) -> Value {
+    let payment = session
         .create(
-            session,
-            school,
             "/payments",
             json!({"invoice_id": invoice["id"], "amount": amount, "method": "CASH"}),
         )
         .await;
     let path = format!("/payments/{}", payment["id"].as_str().unwrap());
-    app.eventually(session, school, &path, |p| p["posting_status"] == "POSTED")
+    session
+        .eventually(&path, |p| p["posting_status"] == "POSTED")
         .await
 }
 
@@ -70,20 +64,14 @@ async fn pay_and_post(
 async fn a_subscriber_receives_the_schools_events_in_commit_order_with_increasing_ids() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, class) = class_of(&app, 2).await;
-    let mut stream = EventStream::open(app.as_member(Method::GET, "/events", &owner, school)).await;
+    let (owner, class) = class_of(&app, 2).await;
+    let mut stream = EventStream::open(owner.request(Method::GET, "/events")).await;
 
-    let operation = generate(
-        &app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
-    let issued = invoices(&app, &owner, school).await;
+    let operation = generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let issued = invoices(&owner).await;
     // One after the other, so their commit order is known.
-    let first = pay_and_post(&app, &owner, school, &issued[0], 1000).await;
-    let second = pay_and_post(&app, &owner, school, &issued[1], 2000).await;
+    let first = pay_and_post(&owner, &issued[0], 1000).await;
+    let second = pay_and_post(&owner, &issued[1], 2000).await;
 
     let received = stream.until(|e| e.data["payment_id"] == second["id"]).await;
     assert_eq!(
@@ -101,8 +89,8 @@ async fn a_subscriber_receives_the_schools_events_in_commit_order_with_increasin
     assert!(ids_strictly_increase(&received), "{received:#?}");
     assert_eq!(
         id_kind(&received),
-        logged(&app, school, 0).await,
-        "the stream is the school's log, in order"
+        logged(&app, owner.school, 0).await,
+        "the stream is the owner.school's log, in order"
     );
 
     let updates = &received[..3];
@@ -133,31 +121,19 @@ async fn a_subscriber_receives_the_schools_events_in_commit_order_with_increasin
 async fn reconnecting_with_last_event_id_delivers_what_was_missed_without_gaps_or_repeats() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, class) = class_of(&app, 2).await;
+    let (owner, class) = class_of(&app, 2).await;
 
-    let mut first = EventStream::open(app.as_member(Method::GET, "/events", &owner, school)).await;
-    generate(
-        &app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
+    let mut first = EventStream::open(owner.request(Method::GET, "/events")).await;
+    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
     let seen = first.until(|e| e.kind == "invoice.generated").await;
     let last_seen = seen.last().unwrap().id;
     drop(first);
 
     // While the client is away: a payment and a second term's invoices.
-    let issued = invoices(&app, &owner, school).await;
-    pay_and_post(&app, &owner, school, &issued[0], 500).await;
-    generate(
-        &app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 2, "year": 2025}),
-    )
-    .await;
-    let missed = logged(&app, school, last_seen).await;
+    let issued = invoices(&owner).await;
+    pay_and_post(&owner, &issued[0], 500).await;
+    generate(&owner, json!({"class_id": class, "term": 2, "year": 2025})).await;
+    let missed = logged(&app, owner.school, last_seen).await;
     assert_eq!(
         missed.len(),
         5,
@@ -166,7 +142,8 @@ async fn reconnecting_with_last_event_id_delivers_what_was_missed_without_gaps_o
 
     // Last-Event-ID header: exactly what was missed, in order.
     let mut resumed = EventStream::open(
-        app.as_member(Method::GET, "/events", &owner, school)
+        owner
+            .request(Method::GET, "/events")
             .header("Last-Event-ID", last_seen.to_string()),
     )
     .await;
@@ -175,7 +152,7 @@ async fn reconnecting_with_last_event_id_delivers_what_was_missed_without_gaps_o
     resumed.assert_quiet().await;
 
     // After the backlog the same stream goes on live, with nothing repeated.
-    let live_payment = pay_and_post(&app, &owner, school, &issued[1], 700).await;
+    let live_payment = pay_and_post(&owner, &issued[1], 700).await;
     let live = resumed.next().await;
     assert_eq!(live.kind, "payment.posted");
     assert_eq!(live.data["payment_id"], live_payment["id"]);
@@ -186,14 +163,10 @@ async fn reconnecting_with_last_event_id_delivers_what_was_missed_without_gaps_o
     // ?last_event_id= from the middle of what the first connection saw:
     // everything after it, including what it had already seen after that id.
     let middle = seen[1].id;
-    let expected = logged(&app, school, middle).await;
-    let mut from_query = EventStream::open(app.as_member(
-        Method::GET,
-        &format!("/events?last_event_id={middle}"),
-        &owner,
-        school,
-    ))
-    .await;
+    let expected = logged(&app, owner.school, middle).await;
+    let mut from_query =
+        EventStream::open(owner.request(Method::GET, &format!("/events?last_event_id={middle}")))
+            .await;
     let replayed = from_query.take(expected.len()).await;
     assert_eq!(id_kind(&replayed), expected);
     assert_eq!(
@@ -207,40 +180,35 @@ async fn reconnecting_with_last_event_id_delivers_what_was_missed_without_gaps_o
 async fn a_subscriber_of_one_school_never_receives_another_schools_events() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner_a, school_a, class_a) = class_of(&app, 2).await;
-    let (owner_b, school_b) = app
+    let (owner_a, class_a) = class_of(&app, 2).await;
+    let owner_b = app
         .owner_with_school("owner-b@example.com", "Baraka School")
         .await;
-    let student_b = app.student(&owner_b, school_b, "B-001").await;
+    let school_b = owner_b.school;
+    let student_b = owner_b.student("B-001").await;
 
-    let mut stream_a =
-        EventStream::open(app.as_member(Method::GET, "/events", &owner_a, school_a)).await;
-    let mut stream_b =
-        EventStream::open(app.as_member(Method::GET, "/events", &owner_b, school_b)).await;
+    let mut stream_a = EventStream::open(owner_a.request(Method::GET, "/events")).await;
+    let mut stream_b = EventStream::open(owner_b.request(Method::GET, "/events")).await;
 
     // Activity in A: invoices and a payment.
     let operation_a = generate(
-        &app,
         &owner_a,
-        school_a,
         json!({"class_id": class_a, "term": 1, "year": 2025}),
     )
     .await;
-    let issued = invoices(&app, &owner_a, school_a).await;
-    let payment_a = pay_and_post(&app, &owner_a, school_a, &issued[0], 1000).await;
+    let issued = invoices(&owner_a).await;
+    let payment_a = pay_and_post(&owner_a, &issued[0], 1000).await;
     let seen_by_a = stream_a
         .until(|e| e.data["payment_id"] == payment_a["id"])
         .await;
-    assert_eq!(id_kind(&seen_by_a), logged(&app, school_a, 0).await);
+    assert_eq!(id_kind(&seen_by_a), logged(&app, owner_a.school, 0).await);
     assert!(seen_by_a.iter().all(|e| e.data["id"] == operation_a["id"]
         || e.data["operation_id"] == operation_a["id"]
         || e.data["payment_id"] == payment_a["id"]));
 
     // Then one piece of work in B.
     let operation_b = generate(
-        &app,
         &owner_b,
-        school_b,
         json!({"student_id": student_b, "term": 1, "year": 2025}),
     )
     .await;
@@ -262,9 +230,9 @@ async fn a_subscriber_of_one_school_never_receives_another_schools_events() {
     stream_a.assert_quiet().await;
 }
 
-async fn ticket_for(app: &TestApp, session: &Session, school: Uuid) -> String {
-    let response = app
-        .as_member(Method::POST, "/events/ticket", session, school)
+async fn ticket_for(session: &Member) -> String {
+    let response = session
+        .request(Method::POST, "/events/ticket")
         .send()
         .await
         .unwrap();
@@ -283,17 +251,16 @@ fn with_ticket(app: &TestApp, ticket: &str) -> RequestBuilder {
 async fn a_browser_opens_the_stream_with_a_ticket_and_no_authorization_header() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let student = app.student(&owner, school, "ADM-001").await;
-    let ticket = ticket_for(&app, &owner, school).await;
+    let school = owner.school;
+    let student = owner.student("ADM-001").await;
+    let ticket = ticket_for(&owner).await;
 
     let mut stream = EventStream::open(with_ticket(&app, &ticket)).await;
     let operation = generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "term": 1, "year": 2025}),
     )
     .await;
@@ -320,10 +287,11 @@ async fn a_browser_opens_the_stream_with_a_ticket_and_no_authorization_header() 
 #[tokio::test]
 async fn forged_expired_or_misused_tickets_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let ticket = ticket_for(&app, &owner, school).await;
+    let school = owner.school;
+    let ticket = ticket_for(&owner).await;
 
     let forged = api::jwt::Keys::new(b"not-the-server-secret-not-the-server-secret", 60)
         .issue_ticket(owner.user_id, school, 60)
@@ -385,13 +353,12 @@ async fn forged_expired_or_misused_tickets_are_refused() {
 #[tokio::test]
 async fn a_ticket_stops_opening_the_stream_once_its_holder_leaves_the_school() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let ticket = ticket_for(&app, &bursar, school).await;
+    let school = owner.school;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
+    let ticket = ticket_for(&bursar).await;
     drop(EventStream::open(with_ticket(&app, &ticket)).await);
 
     // There is no removal endpoint yet: remove the membership as the
@@ -409,8 +376,8 @@ async fn a_ticket_stops_opening_the_stream_once_its_holder_leaves_the_school() {
 
     let response = with_ticket(&app, &ticket).send().await.unwrap();
     assert_problem(response, StatusCode::FORBIDDEN, "not_a_member").await;
-    let fresh = app
-        .as_member(Method::POST, "/events/ticket", &bursar, school)
+    let fresh = bursar
+        .request(Method::POST, "/events/ticket")
         .send()
         .await
         .unwrap();
@@ -420,12 +387,14 @@ async fn a_ticket_stops_opening_the_stream_once_its_holder_leaves_the_school() {
 #[tokio::test]
 async fn the_stream_needs_a_selected_school_the_caller_belongs_to() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let (_, other_school) = app
+    let school = owner.school;
+    let other_school = app
         .owner_with_school("other@example.com", "Baraka School")
-        .await;
+        .await
+        .school;
 
     let no_school = app
         .request(Method::GET, "/events")
@@ -445,11 +414,7 @@ async fn the_stream_needs_a_selected_school_the_caller_belongs_to() {
     assert_problem(bad_school, StatusCode::BAD_REQUEST, "invalid_school_id").await;
 
     for not_mine in [other_school, Uuid::new_v4()] {
-        let response = app
-            .as_member(Method::GET, "/events", &owner, not_mine)
-            .send()
-            .await
-            .unwrap();
+        let response = owner.at(not_mine).get("/events").await;
         assert_problem(response, StatusCode::FORBIDDEN, "not_a_member").await;
     }
 
@@ -462,17 +427,17 @@ async fn the_stream_needs_a_selected_school_the_caller_belongs_to() {
     assert_problem(anonymous, StatusCode::UNAUTHORIZED, "invalid_token").await;
 }
 
-/// Fails today: api/src/hub.rs reads with `PgListener::recv()`, which
-/// reconnects silently, so `Signal::CatchUp` is never sent and whatever was
-/// committed while the LISTEN connection was down never reaches live
-/// subscribers (the next event's higher id hides the gap).
+/// The hub must notice its LISTEN connection dropping (a silent reconnect
+/// would send no `Signal::CatchUp`) and catch live subscribers up on what
+/// was committed meanwhile: the next event's higher id would hide the gap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_live_stream_skips_nothing_when_the_hubs_listen_connection_drops() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let mut stream = EventStream::open(app.as_member(Method::GET, "/events", &owner, school)).await;
+    let school = owner.school;
+    let mut stream = EventStream::open(owner.request(Method::GET, "/events")).await;
 
     // Cut the hub's LISTEN connection (the runtime role may end its own
     // sessions) again and again while events are committed.
@@ -527,10 +492,10 @@ async fn open_streams_end_when_the_server_shuts_down_so_draining_does_not_wait_o
         let _ = stopped.await;
     })
     .await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let mut stream = EventStream::open(app.as_member(Method::GET, "/events", &owner, school)).await;
+    let mut stream = EventStream::open(owner.request(Method::GET, "/events")).await;
     stop.send(()).unwrap();
     let ended = tokio::time::timeout(Duration::from_secs(5), stream.ended()).await;
     assert!(

@@ -13,15 +13,11 @@ fn grade_4_term_2() -> Value {
 #[tokio::test]
 async fn a_bursar_defines_a_fee_structure_for_a_level_and_term() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let structure = app
-        .create(&bursar, school, "/fees/structures", grade_4_term_2())
-        .await;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
+    let structure = bursar.create("/fees/structures", grade_4_term_2()).await;
     assert_eq!(structure["level"], "Grade 4");
     assert_eq!(structure["term"], 2);
     assert_eq!(structure["year"], 2026);
@@ -31,40 +27,30 @@ async fn a_bursar_defines_a_fee_structure_for_a_level_and_term() {
     assert_eq!(structure["items"][1]["amount"], "1500.50");
     assert_eq!(structure["items"][1]["income_account_code"], "4050");
     assert_eq!(structure["items"][1]["income_account_name"], "Swimming");
-    let (_, all) = app.get_json(&bursar, school, "/fees/structures").await;
+    let (_, all) = bursar.get_json("/fees/structures").await;
     assert_eq!(all.as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn teachers_and_viewers_cannot_create_or_change_fee_structures() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let (_, structures) = app.get_json(&owner, school, "/fees/structures").await;
+    let (_, structures) = owner.get_json("/fees/structures").await;
     let default_path = format!("/fees/structures/{}", structures[0]["id"].as_str().unwrap());
     for role in ["TEACHER", "VIEWER"] {
-        let session = app
-            .member(
-                &owner,
-                school,
-                &format!("{}@example.com", role.to_lowercase()),
-                role,
-            )
+        let session = owner
+            .add_member(&format!("{}@example.com", role.to_lowercase()), role)
             .await;
-        let create = app
-            .as_member(Method::POST, "/fees/structures", &session, school)
+        let create = session
+            .request(Method::POST, "/fees/structures")
             .json(&grade_4_term_2())
             .send()
             .await
             .unwrap();
         assert_problem(create, StatusCode::FORBIDDEN, "insufficient_role").await;
-        let change = app
-            .as_member(Method::PATCH, &default_path, &session, school)
-            .json(&json!({"name": "x"}))
-            .send()
-            .await
-            .unwrap();
+        let change = session.patch(&default_path, json!({"name": "x"})).await;
         assert_problem(change, StatusCode::FORBIDDEN, "insufficient_role").await;
     }
 }
@@ -72,19 +58,12 @@ async fn teachers_and_viewers_cannot_create_or_change_fee_structures() {
 #[tokio::test]
 async fn updating_a_structure_replaces_its_items() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let structure = app
-        .create(&owner, school, "/fees/structures", grade_4_term_2())
-        .await;
+    let structure = owner.create("/fees/structures", grade_4_term_2()).await;
     let path = format!("/fees/structures/{}", structure["id"].as_str().unwrap());
-    let response = app
-        .as_member(Method::PATCH, &path, &owner, school)
-        .json(&json!({"name": "Grade 4 T2", "items": [{"name": "Tuition", "amount": "19000.00", "income_account": "4000"}]}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner.patch(&path, json!({"name": "Grade 4 T2", "items": [{"name": "Tuition", "amount": "19000.00", "income_account": "4000"}]})).await;
     assert_eq!(response.status(), StatusCode::OK);
     let updated: Value = response.json().await.unwrap();
     assert_eq!(updated["name"], "Grade 4 T2");
@@ -95,7 +74,7 @@ async fn updating_a_structure_replaces_its_items() {
 #[tokio::test]
 async fn bad_fee_structures_are_refused_with_the_reason() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let cases = [
@@ -141,18 +120,17 @@ async fn bad_fee_structures_are_refused_with_the_reason() {
         ),
     ];
     for (body, status, code) in cases {
-        let response = app
-            .as_member(Method::POST, "/fees/structures", &owner, school)
+        let response = owner
+            .request(Method::POST, "/fees/structures")
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(response, status, code).await;
     }
-    app.create(&owner, school, "/fees/structures", grade_4_term_2())
-        .await;
-    let again = app
-        .as_member(Method::POST, "/fees/structures", &owner, school)
+    owner.create("/fees/structures", grade_4_term_2()).await;
+    let again = owner
+        .request(Method::POST, "/fees/structures")
         .json(&grade_4_term_2())
         .send()
         .await

@@ -1,11 +1,14 @@
 //! Test harness: a fresh database per test (copied from a migrated
-//! template), the real router served on port 0, and a client that talks
-//! HTTP to it as the runtime role would be used in production.
+//! template), the real router served on port 0, and a worker in this
+//! process on demand. Requests go through shared::testing's client: a
+//! `Member` (`app.owner_with_school(...)`) carries its token and school.
 
 use api::{AppState, jwt::Keys};
-use reqwest::{Method, RequestBuilder, StatusCode};
-use serde_json::{Value, json};
-pub use shared::testing::{app_pool, fresh_database};
+use reqwest::StatusCode;
+use serde_json::Value;
+use shared::testing::app_pool;
+pub use shared::testing::fresh_database;
+pub use shared::testing::{ApiClient, Member};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -22,19 +25,20 @@ fn dev_mail() -> shared::config::MailConfig {
     }
 }
 
+/// The api on a fresh database; derefs to its `ApiClient` (`app.request`,
+/// `app.register`, `app.owner_with_school`).
 pub struct TestApp {
-    pub base: String,
-    pub client: reqwest::Client,
+    pub api: ApiClient,
     pub pool: PgPool,
     pub keys: Keys,
 }
 
-/// A signed-in user: their token and id.
-#[derive(Clone)]
-pub struct Session {
-    pub token: String,
-    pub refresh_token: String,
-    pub user_id: Uuid,
+impl std::ops::Deref for TestApp {
+    type Target = ApiClient;
+
+    fn deref(&self) -> &ApiClient {
+        &self.api
+    }
 }
 
 impl TestApp {
@@ -76,8 +80,7 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(api::serve(listener, state, shutdown));
         Self {
-            base,
-            client: reqwest::Client::new(),
+            api: ApiClient::new(base),
             pool,
             keys,
         }
@@ -132,28 +135,6 @@ impl TestApp {
         tokio::spawn(async move { worker::run(ctx, &options, std::future::pending()).await });
     }
 
-    /// Polls GET `path` until `done` holds for the JSON, for at most 20 s.
-    pub async fn eventually(
-        &self,
-        session: &Session,
-        school: Uuid,
-        path: &str,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let (_, body) = self.get_json(session, school, path).await;
-            if done(&body) {
-                return body;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{path} never reached the expected state: {body}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-    }
-
     /// Sets the school for a transaction on the runtime role's pool.
     pub async fn tenant_tx(&self, school: Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
         let mut tx = self.pool.begin().await.unwrap();
@@ -161,137 +142,6 @@ impl TestApp {
             .await
             .unwrap();
         tx
-    }
-
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base))
-    }
-
-    /// A request as `session` acting in `school`.
-    pub fn as_member(
-        &self,
-        method: Method,
-        path: &str,
-        session: &Session,
-        school: Uuid,
-    ) -> RequestBuilder {
-        self.request(method, path)
-            .bearer_auth(&session.token)
-            .header("X-School-ID", school.to_string())
-    }
-
-    pub async fn register(&self, email: &str) -> Session {
-        let response = self
-            .request(Method::POST, "/auth/register")
-            .json(&json!({"email": email, "full_name": "Test User", "password": "correct horse battery"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED, "register {email}");
-        let body: Value = response.json().await.unwrap();
-        Session {
-            token: body["access_token"].as_str().unwrap().to_string(),
-            refresh_token: body["refresh_token"].as_str().unwrap().to_string(),
-            user_id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
-        }
-    }
-
-    pub async fn create_school(&self, session: &Session, name: &str) -> Uuid {
-        let response = self
-            .request(Method::POST, "/schools")
-            .bearer_auth(&session.token)
-            .json(&json!({"name": name}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "create school {name}"
-        );
-        let body: Value = response.json().await.unwrap();
-        body["id"].as_str().unwrap().parse().unwrap()
-    }
-
-    /// A registered user who owns a new school.
-    pub async fn owner_with_school(&self, email: &str, school: &str) -> (Session, Uuid) {
-        let session = self.register(email).await;
-        let school_id = self.create_school(&session, school).await;
-        (session, school_id)
-    }
-
-    /// Adds a new user to `school` with `role`, as its owner.
-    pub async fn member(&self, owner: &Session, school: Uuid, email: &str, role: &str) -> Session {
-        let session = self.register(email).await;
-        let response = self
-            .as_member(Method::POST, "/members", owner, school)
-            .json(&json!({"email": email, "role": role}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::CREATED, "add {role} {email}");
-        session
-    }
-
-    /// POSTs `body` as a member and returns the created record's JSON.
-    pub async fn create(&self, session: &Session, school: Uuid, path: &str, body: Value) -> Value {
-        let response = self
-            .as_member(Method::POST, path, session, school)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let json: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::CREATED, "POST {path}: {json}");
-        json
-    }
-
-    pub async fn get_json(
-        &self,
-        session: &Session,
-        school: Uuid,
-        path: &str,
-    ) -> (StatusCode, Value) {
-        let response = self
-            .as_member(Method::GET, path, session, school)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    /// A class "Grade 4 East" for 2025.
-    pub async fn grade_4_east(&self, session: &Session, school: Uuid) -> Uuid {
-        let class = self
-            .create(session, school, "/classes", json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": "2025", "stream": "East"}))
-            .await;
-        class["id"].as_str().unwrap().parse().unwrap()
-    }
-
-    pub async fn guardian(&self, session: &Session, school: Uuid, first: &str) -> Uuid {
-        let guardian = self
-            .create(
-                session,
-                school,
-                "/guardians",
-                json!({"first_name": first, "last_name": "Doe", "phone": "0712345678"}),
-            )
-            .await;
-        guardian["id"].as_str().unwrap().parse().unwrap()
-    }
-
-    pub async fn student(&self, session: &Session, school: Uuid, admission_no: &str) -> Uuid {
-        let student = self
-            .create(
-                session,
-                school,
-                "/students",
-                json!({"admission_no": admission_no, "first_name": "John", "last_name": "Doe"}),
-            )
-            .await;
-        student["id"].as_str().unwrap().parse().unwrap()
     }
 }
 
@@ -311,6 +161,21 @@ pub async fn assert_problem(response: reqwest::Response, status: StatusCode, cod
     assert_eq!(body["status"], status.as_u16());
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
+}
+
+/// The books of `member`'s school, read from the ledger, checked (trial
+/// balance balanced, 1100 = open invoice balances, 1000 = posted payments)
+/// and matched against what GET /ledger/trial-balance answers.
+pub async fn assert_books_right(app: &TestApp, member: &Member) -> shared::testing::Books {
+    let mut tx = app.tenant_tx(member.school).await;
+    let books = shared::testing::Books::read(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    books.assert_right();
+    let trial = member.trial_balance().await;
+    if let Err(problem) = books.agrees_with(&trial) {
+        panic!("{problem}");
+    }
+    books
 }
 
 /// A connection as the runtime role on the app's database, no tenant set.

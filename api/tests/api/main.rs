@@ -36,7 +36,6 @@ mod schools;
 mod seed_literal;
 mod sign_in_flood;
 mod smtp;
-mod sse;
 mod stalled_bodies;
 mod students;
 mod tenancy;

@@ -6,13 +6,13 @@ use shared::config::MailConfig;
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Session, TestApp, assert_problem},
+    helpers::{Member, TestApp, assert_problem},
     smtp::{SmtpServer, free_port},
 };
 
 /// Three families: two guardians with email, one without; one student withdrawn.
-async fn families(app: &TestApp) -> (Session, Uuid, Vec<Uuid>) {
-    let (owner, school) = app
+async fn families(app: &TestApp) -> (Member, Vec<Uuid>) {
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let mut students = Vec::new();
@@ -25,27 +25,23 @@ async fn families(app: &TestApp) -> (Session, Uuid, Vec<Uuid>) {
         if let Some(email) = email {
             guardian["email"] = json!(email);
         }
-        let student = app.create(&owner, school, "/students", json!({"admission_no": adm, "first_name": first, "last_name": "O", "primary_guardian": guardian})).await;
+        let student = owner.create("/students", json!({"admission_no": adm, "first_name": first, "last_name": "O", "primary_guardian": guardian})).await;
         students.push(student["id"].as_str().unwrap().parse().unwrap());
     }
-    let withdrawn = app.create(&owner, school, "/students", json!({"admission_no": "A4", "first_name": "Dan", "last_name": "O",
+    let withdrawn = owner.create("/students", json!({"admission_no": "A4", "first_name": "Dan", "last_name": "O",
         "primary_guardian": {"first_name": "Dan's", "last_name": "Guardian", "email": "dan.mum@example.com"}})).await;
-    app.as_member(
-        Method::PATCH,
-        &format!("/students/{}", withdrawn["id"].as_str().unwrap()),
-        &owner,
-        school,
-    )
-    .json(&json!({"status": "WITHDRAWN"}))
-    .send()
-    .await
-    .unwrap();
-    (owner, school, students)
+    owner
+        .patch(
+            &format!("/students/{}", withdrawn["id"].as_str().unwrap()),
+            json!({"status": "WITHDRAWN"}),
+        )
+        .await;
+    (owner, students)
 }
 
-async fn send(app: &TestApp, session: &Session, school: Uuid, body: Value) -> Value {
-    let response = app
-        .as_member(Method::POST, "/notifications/send", session, school)
+async fn send(session: &Member, body: Value) -> Value {
+    let response = session
+        .request(Method::POST, "/notifications/send")
         .header("Prefer", "wait=20")
         .json(&body)
         .send()
@@ -61,11 +57,9 @@ async fn send(app: &TestApp, session: &Session, school: Uuid, body: Value) -> Va
 async fn an_in_app_notification_reaches_every_guardian_of_an_active_student_at_once() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, _) = families(&app).await;
+    let (owner, _) = families(&app).await;
     let operation = send(
-        &app,
         &owner,
-        school,
         json!({"type": "IN_APP", "subject": "Reminder", "body": "Fees due next week"}),
     )
     .await;
@@ -75,9 +69,7 @@ async fn an_in_app_notification_reaches_every_guardian_of_an_active_student_at_o
     );
     assert_eq!(operation["result"]["sent"], 3);
     let id = operation["result"]["notification_id"].as_str().unwrap();
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/notifications/{id}"))
-        .await;
+    let (_, detail) = owner.get_json(&format!("/notifications/{id}")).await;
     assert!(
         detail["deliveries"]
             .as_array()
@@ -85,7 +77,7 @@ async fn an_in_app_notification_reaches_every_guardian_of_an_active_student_at_o
             .iter()
             .all(|d| d["status"] == "SENT" && d["channel"] == "IN_APP")
     );
-    let (_, list) = app.get_json(&owner, school, "/notifications").await;
+    let (_, list) = owner.get_json("/notifications").await;
     assert_eq!(
         (list[0]["type"].as_str(), list[0]["sent"].as_i64()),
         (Some("IN_APP"), Some(3))
@@ -101,11 +93,9 @@ async fn email_goes_through_smtp_to_each_guardian_with_an_address() {
         from: "Bursar <bursar@imara.test>".into(),
         dir: "unused".into(),
     });
-    let (owner, school, _) = families(&app).await;
+    let (owner, _) = families(&app).await;
     let operation = send(
-        &app,
         &owner,
-        school,
         json!({"type": "EMAIL", "subject": "Term 1 fees", "body": "Dear parent, fees are due."}),
     )
     .await;
@@ -120,10 +110,8 @@ async fn email_goes_through_smtp_to_each_guardian_with_an_address() {
         .as_str()
         .unwrap()
         .to_string();
-    let detail = app
-        .eventually(&owner, school, &format!("/notifications/{id}"), |d| {
-            d["queued"] == 0
-        })
+    let detail = owner
+        .eventually(&format!("/notifications/{id}"), |d| d["queued"] == 0)
         .await;
     let statuses: Vec<(String, String)> = detail["deliveries"]
         .as_array()
@@ -171,37 +159,30 @@ async fn email_goes_through_smtp_to_each_guardian_with_an_address() {
 async fn with_balance_narrows_to_families_that_owe() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school, students) = families(&app).await;
+    let (owner, students) = families(&app).await;
     crate::invoicing::generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": students[0], "term": 1, "year": 2025}),
     )
     .await;
     crate::invoicing::generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": students[1], "term": 1, "year": 2025}),
     )
     .await;
-    let paid = app
+    let paid = owner
         .create(
-            &owner,
-            school,
             "/payments",
             json!({"student_id": students[1], "amount": "18500", "method": "CASH"}),
         )
         .await;
-    app.eventually(
-        &owner,
-        school,
-        &format!("/payments/{}", paid["id"].as_str().unwrap()),
-        |p| p["posting_status"] == "POSTED",
-    )
-    .await;
-    let operation = send(&app, &owner, school, json!({"type": "IN_APP", "subject": "Balance", "body": "Please pay", "audience": {"with_balance": true}})).await;
+    owner
+        .eventually(
+            &format!("/payments/{}", paid["id"].as_str().unwrap()),
+            |p| p["posting_status"] == "POSTED",
+        )
+        .await;
+    let operation = send(&owner, json!({"type": "IN_APP", "subject": "Balance", "body": "Please pay", "audience": {"with_balance": true}})).await;
     assert_eq!(
         operation["result"]["recipients"], 1,
         "only Akinyi's family owes"
@@ -219,11 +200,9 @@ async fn with_the_smtp_server_down_and_then_back_every_email_is_delivered_exactl
         from: "b@imara.test".into(),
         dir: "unused".into(),
     });
-    let (owner, school, _) = families(&app).await;
+    let (owner, _) = families(&app).await;
     let operation = send(
-        &app,
         &owner,
-        school,
         json!({"type": "EMAIL", "subject": "Down", "body": "Retry me"}),
     )
     .await;
@@ -232,20 +211,19 @@ async fn with_the_smtp_server_down_and_then_back_every_email_is_delivered_exactl
         .unwrap()
         .to_string();
     // Nothing listens: attempts fail and are recorded, the deliveries stay QUEUED.
-    app.eventually(&owner, school, &format!("/notifications/{id}"), |d| {
-        d["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|x| x["status"] == "QUEUED")
-            .all(|x| x["attempts"].as_i64() >= Some(1) && x["error"].is_string())
-    })
-    .await;
-    let smtp = SmtpServer::start_on(port).await;
-    let detail = app
-        .eventually(&owner, school, &format!("/notifications/{id}"), |d| {
-            d["queued"] == 0
+    owner
+        .eventually(&format!("/notifications/{id}"), |d| {
+            d["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["status"] == "QUEUED")
+                .all(|x| x["attempts"].as_i64() >= Some(1) && x["error"].is_string())
         })
+        .await;
+    let smtp = SmtpServer::start_on(port).await;
+    let detail = owner
+        .eventually(&format!("/notifications/{id}"), |d| d["queued"] == 0)
         .await;
     assert_eq!(detail["sent"], 2);
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -256,12 +234,10 @@ async fn with_the_smtp_server_down_and_then_back_every_email_is_delivered_exactl
 #[tokio::test]
 async fn bad_notifications_and_teachers_are_refused() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let teacher = app
-        .member(&owner, school, "teacher@example.com", "TEACHER")
-        .await;
+    let teacher = owner.add_member("teacher@example.com", "TEACHER").await;
     let cases = [
         (
             json!({"type": "SMS", "subject": "s", "body": "b"}),
@@ -295,19 +271,19 @@ async fn bad_notifications_and_teachers_are_refused() {
         ),
     ];
     for (body, status, code) in cases {
-        let response = app
-            .as_member(Method::POST, "/notifications/send", &owner, school)
+        let response = owner
+            .request(Method::POST, "/notifications/send")
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(response, status, code).await;
     }
-    let by_teacher = app
-        .as_member(Method::POST, "/notifications/send", &teacher, school)
-        .json(&json!({"type": "IN_APP", "subject": "s", "body": "b"}))
-        .send()
-        .await
-        .unwrap();
+    let by_teacher = teacher
+        .post(
+            "/notifications/send",
+            json!({"type": "IN_APP", "subject": "s", "body": "b"}),
+        )
+        .await;
     assert_problem(by_teacher, StatusCode::FORBIDDEN, "insufficient_role").await;
 }

@@ -3,49 +3,40 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Session, TestApp, assert_problem},
+    helpers::{Member, TestApp, assert_problem},
     invoicing::{class_of, generate},
 };
 
 /// One invoiced student (Term 1 2025, 18,500.00); returns the invoice.
-async fn invoiced(app: &TestApp) -> (Session, Uuid, Value) {
+async fn invoiced(app: &TestApp) -> (Member, Value) {
     app.start_worker();
-    let (owner, school, class) = class_of(app, 1).await;
-    generate(
-        app,
-        &owner,
-        school,
-        json!({"class_id": class, "term": 1, "year": 2025}),
-    )
-    .await;
-    let (_, invoices) = app.get_json(&owner, school, "/invoices").await;
-    (owner, school, invoices[0].clone())
+    let (owner, class) = class_of(app, 1).await;
+    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let (_, invoices) = owner.get_json("/invoices").await;
+    (owner, invoices[0].clone())
 }
 
-async fn pay(app: &TestApp, session: &Session, school: Uuid, body: Value) -> Value {
-    app.create(session, school, "/payments", body).await
+async fn pay(session: &Member, body: Value) -> Value {
+    session.create("/payments", body).await
 }
 
-async fn posted(app: &TestApp, session: &Session, school: Uuid, payment: &Value) -> Value {
+async fn posted(session: &Member, payment: &Value) -> Value {
     let path = format!("/payments/{}", payment["id"].as_str().unwrap());
-    app.eventually(session, school, &path, |p| p["posting_status"] == "POSTED")
+    session
+        .eventually(&path, |p| p["posting_status"] == "POSTED")
         .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_is_recorded_pending_then_posted_against_the_invoice() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoice) = invoiced(&app).await;
-    let payment = pay(&app, &owner, school, json!({"invoice_id": invoice["id"], "amount": 10000, "method": "MPESA", "txn_ref": "MPESA-DEMO-001"})).await;
+    let (owner, invoice) = invoiced(&app).await;
+    let payment = pay(&owner, json!({"invoice_id": invoice["id"], "amount": 10000, "method": "MPESA", "txn_ref": "MPESA-DEMO-001"})).await;
     assert_eq!(payment["amount"], "10000.00");
     assert_eq!(payment["student_id"], invoice["student_id"]);
-    posted(&app, &owner, school, &payment).await;
-    let (_, after) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/invoices/{}", invoice["id"].as_str().unwrap()),
-        )
+    posted(&owner, &payment).await;
+    let (_, after) = owner
+        .get_json(&format!("/invoices/{}", invoice["id"].as_str().unwrap()))
         .await;
     assert_eq!(
         (
@@ -55,12 +46,11 @@ async fn a_payment_is_recorded_pending_then_posted_against_the_invoice() {
         ),
         (Some("10000.00"), Some("8500.00"), Some("PARTIAL"))
     );
-    let (_, student) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/students/{}", invoice["student_id"].as_str().unwrap()),
-        )
+    let (_, student) = owner
+        .get_json(&format!(
+            "/students/{}",
+            invoice["student_id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(student["balance"], "8500.00");
 }
@@ -68,28 +58,29 @@ async fn a_payment_is_recorded_pending_then_posted_against_the_invoice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_mpesa_reference_twice_is_a_conflict_and_posts_once() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoice) = invoiced(&app).await;
+    let (owner, invoice) = invoiced(&app).await;
     let body = json!({"student_id": invoice["student_id"], "amount": "500.00", "method": "MPESA", "txn_ref": "QKH94M1Z11"});
-    let first = pay(&app, &owner, school, body.clone()).await;
-    let again = app
-        .as_member(Method::POST, "/payments", &owner, school)
+    let first = pay(&owner, body.clone()).await;
+    let again = owner
+        .request(Method::POST, "/payments")
         .json(&body)
         .send()
         .await
         .unwrap();
     assert_problem(again, StatusCode::CONFLICT, "duplicate_payment_reference").await;
-    posted(&app, &owner, school, &first).await;
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    posted(&owner, &first).await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_key_returns_the_first_answer_and_refuses_a_different_body() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoice) = invoiced(&app).await;
+    let (owner, invoice) = invoiced(&app).await;
     let body = json!({"invoice_id": invoice["id"], "amount": 1000, "method": "CASH"});
     let send = |body: Value| {
-        app.as_member(Method::POST, "/payments", &owner, school)
+        owner
+            .request(Method::POST, "/payments")
             .header("Idempotency-Key", "till-7-0001")
             .json(&body)
             .send()
@@ -109,53 +100,41 @@ async fn an_idempotency_key_returns_the_first_answer_and_refuses_a_different_bod
         "idempotency_key_reused",
     )
     .await;
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments.as_array().unwrap().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overpayment_becomes_credit_that_the_next_invoice_uses() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoice) = invoiced(&app).await;
+    let (owner, invoice) = invoiced(&app).await;
     let student = invoice["student_id"].as_str().unwrap().to_string();
     let payment = pay(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "amount": "20000.00", "method": "BANK", "txn_ref": "EQ-123"}),
     )
     .await;
-    posted(&app, &owner, school, &payment).await;
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    posted(&owner, &payment).await;
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(detail["balance"], "-1500.00", "1,500 held as credit");
 
     let operation = generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "term": 2, "year": 2025}),
     )
     .await;
     assert_eq!(operation["result"]["credit_applied"], "1500.00");
-    let (_, invoices) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/invoices?student_id={student}&term=2"),
-        )
+    let (_, invoices) = owner
+        .get_json(&format!("/invoices?student_id={student}&term=2"))
         .await;
     assert_eq!(
         (invoices[0]["paid"].as_str(), invoices[0]["status"].as_str()),
         (Some("1500.00"), Some("PARTIAL"))
     );
-    let (_, detail) = app
-        .get_json(&owner, school, &format!("/students/{student}"))
-        .await;
+    let (_, detail) = owner.get_json(&format!("/students/{student}")).await;
     assert_eq!(detail["balance"], "17000.00");
-    let (_, statement) = app
-        .get_json(&owner, school, &format!("/students/{student}/statement"))
+    let (_, statement) = owner
+        .get_json(&format!("/students/{student}/statement"))
         .await;
     let balances: Vec<&str> = statement["lines"]
         .as_array()
@@ -170,25 +149,21 @@ async fn an_overpayment_becomes_credit_that_the_next_invoice_uses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_student_payment_fills_the_oldest_invoice_first() {
     let app = TestApp::spawn().await;
-    let (owner, school, first) = invoiced(&app).await;
+    let (owner, first) = invoiced(&app).await;
     let student = first["student_id"].as_str().unwrap().to_string();
     generate(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "term": 2, "year": 2025}),
     )
     .await;
     let payment = pay(
-        &app,
         &owner,
-        school,
         json!({"student_id": student, "amount": "20000", "method": "CASH"}),
     )
     .await;
-    posted(&app, &owner, school, &payment).await;
-    let (_, invoices) = app
-        .get_json(&owner, school, &format!("/invoices?student_id={student}"))
+    posted(&owner, &payment).await;
+    let (_, invoices) = owner
+        .get_json(&format!("/invoices?student_id={student}"))
         .await;
     let by_term = |term: i64| {
         invoices
@@ -206,10 +181,8 @@ async fn a_student_payment_fills_the_oldest_invoice_first() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_payments_are_refused_with_the_reason() {
     let app = TestApp::spawn().await;
-    let (owner, school, invoice) = invoiced(&app).await;
-    let teacher = app
-        .member(&owner, school, "teacher@example.com", "TEACHER")
-        .await;
+    let (owner, invoice) = invoiced(&app).await;
+    let teacher = owner.add_member("teacher@example.com", "TEACHER").await;
     let id = invoice["id"].clone();
     let cases = [
         (
@@ -274,21 +247,22 @@ async fn bad_payments_are_refused_with_the_reason() {
         ),
     ];
     for (body, status, code) in cases {
-        let response = app
-            .as_member(Method::POST, "/payments", &owner, school)
+        let response = owner
+            .request(Method::POST, "/payments")
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(response, status, code).await;
     }
-    let by_teacher = app
-        .as_member(Method::POST, "/payments", &teacher, school)
-        .json(&json!({"invoice_id": id, "amount": 10, "method": "CASH"}))
-        .send()
-        .await
-        .unwrap();
+    let by_teacher = teacher
+        .at(owner.school)
+        .post(
+            "/payments",
+            json!({"invoice_id": id, "amount": 10, "method": "CASH"}),
+        )
+        .await;
     assert_problem(by_teacher, StatusCode::FORBIDDEN, "insufficient_role").await;
-    let (_, payments) = app.get_json(&owner, school, "/payments").await;
+    let (_, payments) = owner.get_json("/payments").await;
     assert_eq!(payments, json!([]));
 }

@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp, assert_problem};
+use crate::helpers::{Member, TestApp, assert_problem};
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -14,16 +14,9 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-async fn send(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    session: &Session,
-    school: Uuid,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = app
-        .as_member(method, path, session, school)
+async fn send(session: &Member, method: Method, path: &str, body: Value) -> (StatusCode, Value) {
+    let response = session
+        .request(method, path)
         .json(&body)
         .send()
         .await
@@ -35,10 +28,10 @@ async fn send(
 #[tokio::test]
 async fn a_new_school_has_a_weekly_reminder_that_stays_off_until_turned_on() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let (status, schedules) = app.get_json(&owner, school, "/reminders/schedules").await;
+    let (status, schedules) = owner.get_json("/reminders/schedules").await;
     assert_eq!(status, StatusCode::OK);
     let schedules = schedules.as_array().unwrap();
     assert_eq!(schedules.len(), 1, "{schedules:?}");
@@ -51,11 +44,9 @@ async fn a_new_school_has_a_weekly_reminder_that_stays_off_until_turned_on() {
 
     let id = default["id"].as_str().unwrap();
     let (status, on) = send(
-        &app,
+        &owner,
         Method::PATCH,
         &format!("/reminders/schedules/{id}"),
-        &owner,
-        school,
         json!({"enabled": true}),
     )
     .await;
@@ -68,20 +59,14 @@ async fn a_new_school_has_a_weekly_reminder_that_stays_off_until_turned_on() {
 #[tokio::test]
 async fn bursars_manage_schedules_and_teachers_only_read_them() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
-    let teacher = app
-        .member(&owner, school, "teacher@example.com", "TEACHER")
-        .await;
-    let class = app.grade_4_east(&owner, school).await;
-    let created = app
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
+    let teacher = owner.add_member("teacher@example.com", "TEACHER").await;
+    let class = owner.grade_4_east().await;
+    let created = bursar
         .create(
-            &bursar,
-            school,
             "/reminders/schedules",
             json!({"name": "Grade 4 arrears", "cron": "0 0 8 * * Mon-Fri", "channel": "IN_APP",
                    "audience": {"class_id": class, "min_balance": "5000"}, "grace_seconds": 600}),
@@ -96,11 +81,9 @@ async fn bursars_manage_schedules_and_teachers_only_read_them() {
     let path = format!("/reminders/schedules/{id}");
 
     let (status, changed) = send(
-        &app,
+        &bursar,
         Method::PATCH,
         &path,
-        &bursar,
-        school,
         json!({"cron": "30 7 * * 1", "timezone": "UTC", "audience": {}, "enabled": true}),
     )
     .await;
@@ -117,7 +100,7 @@ async fn bursars_manage_schedules_and_teachers_only_read_them() {
             .ends_with("07:30:00Z")
     );
 
-    let (status, read) = app.get_json(&teacher, school, &path).await;
+    let (status, read) = teacher.get_json(&path).await;
     assert_eq!(
         (status, &read["name"]),
         (StatusCode::OK, &json!("Grade 4 arrears"))
@@ -126,31 +109,27 @@ async fn bursars_manage_schedules_and_teachers_only_read_them() {
         (Method::PATCH, json!({"enabled": false})),
         (Method::DELETE, Value::Null),
     ] {
-        let response = app
-            .as_member(method, &path, &teacher, school)
+        let response = teacher
+            .request(method, &path)
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(response, StatusCode::FORBIDDEN, "insufficient_role").await;
     }
-    let response = app
-        .as_member(Method::POST, "/reminders/schedules", &teacher, school)
-        .json(&json!({"name": "x", "cron": "0 9 * * *"}))
-        .send()
-        .await
-        .unwrap();
+    let response = teacher
+        .post(
+            "/reminders/schedules",
+            json!({"name": "x", "cron": "0 9 * * *"}),
+        )
+        .await;
     assert_problem(response, StatusCode::FORBIDDEN, "insufficient_role").await;
 
-    let deleted = app
-        .as_member(Method::DELETE, &path, &bursar, school)
-        .send()
-        .await
-        .unwrap();
+    let deleted = bursar.delete(&path).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let (status, _) = app.get_json(&owner, school, &path).await;
+    let (status, _) = owner.get_json(&path).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, list) = app.get_json(&owner, school, "/reminders/schedules").await;
+    let (_, list) = owner.get_json("/reminders/schedules").await;
     assert_eq!(
         list.as_array().unwrap().len(),
         1,
@@ -161,7 +140,7 @@ async fn bursars_manage_schedules_and_teachers_only_read_them() {
 #[tokio::test]
 async fn bad_cron_expressions_zones_and_audiences_are_refused_with_a_code() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let cases = [
@@ -217,34 +196,24 @@ async fn bad_cron_expressions_zones_and_audiences_are_refused_with_a_code() {
         ),
     ];
     for (body, status, code) in cases {
-        let response = app
-            .as_member(Method::POST, "/reminders/schedules", &owner, school)
+        let response = owner
+            .request(Method::POST, "/reminders/schedules")
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(response, status, code).await;
     }
-    let (_, list) = app.get_json(&owner, school, "/reminders/schedules").await;
+    let (_, list) = owner.get_json("/reminders/schedules").await;
     let path = format!("/reminders/schedules/{}", list[0]["id"].as_str().unwrap());
-    let response = app
-        .as_member(Method::PATCH, &path, &owner, school)
-        .json(&json!({"cron": "0 25 * * *"}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner.patch(&path, json!({"cron": "0 25 * * *"})).await;
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_cron").await;
-    let response = app
-        .as_member(
-            Method::PATCH,
+    let response = owner
+        .patch(
             &format!("/reminders/schedules/{}", Uuid::new_v4()),
-            &owner,
-            school,
+            json!({"enabled": true}),
         )
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_problem(
         response,
         StatusCode::NOT_FOUND,
@@ -254,8 +223,8 @@ async fn bad_cron_expressions_zones_and_audiences_are_refused_with_a_code() {
 }
 
 /// Akinyi's family (email) and Chebet's (no email) owe; Baraka's has paid.
-async fn owing_families(app: &TestApp) -> (Session, Uuid) {
-    let (owner, school) = app
+async fn owing_families(app: &TestApp) -> Member {
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
     let mut students = Vec::new();
@@ -268,49 +237,38 @@ async fn owing_families(app: &TestApp) -> (Session, Uuid) {
         if let Some(email) = email {
             guardian["email"] = json!(email);
         }
-        let student = app
-            .create(&owner, school, "/students", json!({"admission_no": adm, "first_name": first, "last_name": "Otieno", "primary_guardian": guardian}))
+        let student = owner.create("/students", json!({"admission_no": adm, "first_name": first, "last_name": "Otieno", "primary_guardian": guardian}))
             .await;
         let id: Uuid = student["id"].as_str().unwrap().parse().unwrap();
-        crate::invoicing::generate(
-            app,
-            &owner,
-            school,
-            json!({"student_id": id, "term": 1, "year": 2026}),
-        )
-        .await;
+        crate::invoicing::generate(&owner, json!({"student_id": id, "term": 1, "year": 2026}))
+            .await;
         students.push(id);
     }
-    let paid = app
+    let paid = owner
         .create(
-            &owner,
-            school,
             "/payments",
             json!({"student_id": students[1], "amount": "18500", "method": "CASH"}),
         )
         .await;
-    app.eventually(
-        &owner,
-        school,
-        &format!("/payments/{}", paid["id"].as_str().unwrap()),
-        |p| p["posting_status"] == "POSTED",
-    )
-    .await;
-    (owner, school)
+    owner
+        .eventually(
+            &format!("/payments/{}", paid["id"].as_str().unwrap()),
+            |p| p["posting_status"] == "POSTED",
+        )
+        .await;
+    owner
 }
 
 /// A daily 09:00 (Nairobi) schedule, on, with ticks owed since 2020.
-async fn daily_schedule(app: &TestApp, owner: &Session, school: Uuid) -> Uuid {
-    let schedule = app
+async fn daily_schedule(app: &TestApp, owner: &Member) -> Uuid {
+    let schedule = owner
         .create(
-            owner,
-            school,
             "/reminders/schedules",
             json!({"name": "Daily", "cron": "0 9 * * *", "enabled": true}),
         )
         .await;
     let id: Uuid = schedule["id"].as_str().unwrap().parse().unwrap();
-    let mut tx = app.tenant_tx(school).await;
+    let mut tx = app.tenant_tx(owner.school).await;
     sqlx::query("UPDATE reminder_schedules SET active_since = '2020-01-01' WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -331,24 +289,25 @@ async fn three_schedulers_at(app: &TestApp, now: &str) -> usize {
         .sum()
 }
 
-async fn finished_runs(app: &TestApp, owner: &Session, school: Uuid, n: usize) -> Value {
-    app.eventually(owner, school, "/reminders/runs", |runs| {
-        runs.as_array().is_some_and(|runs| {
-            runs.len() == n
-                && runs
-                    .iter()
-                    .all(|r| r["status"] == "succeeded" && r["queued"] == 0)
+async fn finished_runs(owner: &Member, n: usize) -> Value {
+    owner
+        .eventually("/reminders/runs", |runs| {
+            runs.as_array().is_some_and(|runs| {
+                runs.len() == n
+                    && runs
+                        .iter()
+                        .all(|r| r["status"] == "succeeded" && r["queued"] == 0)
+            })
         })
-    })
-    .await
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_time() {
     let app = TestApp::spawn().await;
     app.start_worker();
-    let (owner, school) = owing_families(&app).await;
-    let schedule = daily_schedule(&app, &owner, school).await;
+    let owner = owing_families(&app).await;
+    let schedule = daily_schedule(&app, &owner).await;
 
     // 09:30 in Nairobi: the 09:00 tick is due; three schedulers queue it once.
     assert_eq!(three_schedulers_at(&app, "2026-03-02T06:30:00Z").await, 1);
@@ -357,7 +316,7 @@ async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_ti
         0,
         "the same tick again"
     );
-    let runs = finished_runs(&app, &owner, school, 1).await;
+    let runs = finished_runs(&owner, 1).await;
     let run = &runs[0];
     assert_eq!(run["schedule_id"], schedule.to_string());
     assert_eq!(run["schedule_name"], "Daily");
@@ -375,12 +334,8 @@ async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_ti
         (Some(2), Some(0))
     );
 
-    let (_, detail) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/reminders/runs/{}", run["id"].as_str().unwrap()),
-        )
+    let (_, detail) = owner
+        .get_json(&format!("/reminders/runs/{}", run["id"].as_str().unwrap()))
         .await;
     let deliveries = detail["deliveries"].as_array().unwrap();
     assert_eq!(deliveries.len(), 2, "{detail}");
@@ -415,15 +370,14 @@ async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_ti
 
     // The next two days: the same open invoices, a firmer tone each time.
     assert_eq!(three_schedulers_at(&app, "2026-03-03T06:00:05Z").await, 1);
-    finished_runs(&app, &owner, school, 2).await;
+    finished_runs(&owner, 2).await;
     assert_eq!(three_schedulers_at(&app, "2026-03-04T07:59:00Z").await, 1);
-    let runs = finished_runs(&app, &owner, school, 3).await;
-    let (_, latest) = app
-        .get_json(
-            &owner,
-            school,
-            &format!("/reminders/runs/{}", runs[0]["id"].as_str().unwrap()),
-        )
+    let runs = finished_runs(&owner, 3).await;
+    let (_, latest) = owner
+        .get_json(&format!(
+            "/reminders/runs/{}",
+            runs[0]["id"].as_str().unwrap()
+        ))
         .await;
     let email = latest["deliveries"]
         .as_array()
@@ -450,7 +404,7 @@ async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_ti
     // Workers down all morning: found at 12:00, three hours after the tick, beyond the 2 h grace.
     assert_eq!(three_schedulers_at(&app, "2026-03-05T09:00:00Z").await, 0);
     // The sent notifications are listed with the rest.
-    let (_, notifications) = app.get_json(&owner, school, "/notifications").await;
+    let (_, notifications) = owner.get_json("/notifications").await;
     assert_eq!(
         notifications.as_array().unwrap().len(),
         6,
@@ -461,33 +415,29 @@ async fn a_run_reminds_each_owing_guardian_once_with_balances_and_firmer_each_ti
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_for_a_schedule_turned_off_before_it_ran_sends_nothing() {
     let app = TestApp::spawn().await;
-    let (owner, school) = owing_families_without_worker(&app).await;
-    let schedule = daily_schedule(&app, &owner, school).await;
+    let owner = owing_families_without_worker(&app).await;
+    let schedule = daily_schedule(&app, &owner).await;
     assert_eq!(three_schedulers_at(&app, "2026-03-02T06:30:00Z").await, 1);
     let (status, _) = send(
-        &app,
+        &owner,
         Method::PATCH,
         &format!("/reminders/schedules/{schedule}"),
-        &owner,
-        school,
         json!({"enabled": false}),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     app.start_worker();
-    let runs = app
-        .eventually(&owner, school, "/reminders/runs", |runs| {
-            runs[0]["status"] == "skipped"
-        })
+    let runs = owner
+        .eventually("/reminders/runs", |runs| runs[0]["status"] == "skipped")
         .await;
     assert_eq!(runs[0]["recipients"], 0);
 }
 
 /// A school with one owing family and no worker running yet.
-async fn owing_families_without_worker(app: &TestApp) -> (Session, Uuid) {
-    let (owner, school) = app
+async fn owing_families_without_worker(app: &TestApp) -> Member {
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    app.student(&owner, school, "A1").await;
-    (owner, school)
+    owner.student("A1").await;
+    owner
 }

@@ -6,11 +6,12 @@ use crate::helpers::{TestApp, assert_problem};
 #[tokio::test]
 async fn creating_a_school_makes_the_caller_owner_and_bootstraps_it() {
     let app = TestApp::spawn().await;
-    let (session, school) = app
+    let session = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
+    let school = session.school;
 
-    let (_, levels) = app.get_json(&session, school, "/grade-levels").await;
+    let (_, levels) = session.get_json("/grade-levels").await;
     let names: Vec<&str> = levels
         .as_array()
         .unwrap()
@@ -28,14 +29,14 @@ async fn creating_a_school_makes_the_caller_owner_and_bootstraps_it() {
         .unwrap();
     assert_eq!(grade_8["stage"], "Junior School");
 
-    let (_, terms) = app.get_json(&session, school, "/terms").await;
+    let (_, terms) = session.get_json("/terms").await;
     assert_eq!(
         terms.as_array().unwrap().len(),
         6,
         "three terms this year and next"
     );
 
-    let (_, structures) = app.get_json(&session, school, "/fees/structures").await;
+    let (_, structures) = session.get_json("/fees/structures").await;
     let default = &structures[0];
     assert_eq!(default["is_default"], true);
     assert_eq!(default["term"], 1);
@@ -84,13 +85,11 @@ async fn creating_a_school_makes_the_caller_owner_and_bootstraps_it() {
 #[tokio::test]
 async fn my_schools_lists_each_school_with_the_callers_role() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let teacher = app
-        .member(&owner, school, "teacher@example.com", "TEACHER")
-        .await;
-    let _other = app.create_school(&teacher, "Teacher's Own School").await;
+    let teacher = owner.add_member("teacher@example.com", "TEACHER").await;
+    let _other = teacher.create_school("Teacher's Own School").await;
 
     let response = app
         .request(Method::GET, "/schools/my")
@@ -137,80 +136,75 @@ async fn a_school_needs_a_name() {
 #[tokio::test]
 async fn only_an_owner_or_admin_adds_members_and_only_an_owner_adds_owners() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let admin = app
-        .member(&owner, school, "admin@example.com", "ADMIN")
-        .await;
-    let bursar = app
-        .member(&owner, school, "bursar@example.com", "BURSAR")
-        .await;
+    let admin = owner.add_member("admin@example.com", "ADMIN").await;
+    let bursar = owner.add_member("bursar@example.com", "BURSAR").await;
     app.register("new@example.com").await;
 
-    let by_bursar = app
-        .as_member(Method::POST, "/members", &bursar, school)
-        .json(&json!({"email": "new@example.com", "role": "VIEWER"}))
-        .send()
-        .await
-        .unwrap();
+    let by_bursar = bursar
+        .post(
+            "/members",
+            json!({"email": "new@example.com", "role": "VIEWER"}),
+        )
+        .await;
     assert_problem(by_bursar, StatusCode::FORBIDDEN, "insufficient_role").await;
-    let owner_by_admin = app
-        .as_member(Method::POST, "/members", &admin, school)
-        .json(&json!({"email": "new@example.com", "role": "OWNER"}))
-        .send()
-        .await
-        .unwrap();
+    let owner_by_admin = admin
+        .post(
+            "/members",
+            json!({"email": "new@example.com", "role": "OWNER"}),
+        )
+        .await;
     assert_problem(owner_by_admin, StatusCode::FORBIDDEN, "insufficient_role").await;
-    let unknown = app
-        .as_member(Method::POST, "/members", &admin, school)
-        .json(&json!({"email": "ghost@example.com", "role": "VIEWER"}))
-        .send()
-        .await
-        .unwrap();
+    let unknown = admin
+        .post(
+            "/members",
+            json!({"email": "ghost@example.com", "role": "VIEWER"}),
+        )
+        .await;
     assert_problem(unknown, StatusCode::UNPROCESSABLE_ENTITY, "unknown_user").await;
-    app.create(
-        &admin,
-        school,
-        "/members",
-        json!({"email": "new@example.com", "role": "VIEWER"}),
-    )
-    .await;
-    let twice = app
-        .as_member(Method::POST, "/members", &admin, school)
-        .json(&json!({"email": "new@example.com", "role": "VIEWER"}))
-        .send()
-        .await
-        .unwrap();
+    admin
+        .create(
+            "/members",
+            json!({"email": "new@example.com", "role": "VIEWER"}),
+        )
+        .await;
+    let twice = admin
+        .post(
+            "/members",
+            json!({"email": "new@example.com", "role": "VIEWER"}),
+        )
+        .await;
     assert_problem(twice, StatusCode::CONFLICT, "already_member").await;
-    let (_, members) = app.get_json(&admin, school, "/members").await;
+    let (_, members) = admin.get_json("/members").await;
     assert_eq!(members.as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
 async fn term_dates_can_be_moved_but_must_end_after_they_start() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("owner@example.com", "Imara Academy")
         .await;
-    let (_, terms) = app.get_json(&owner, school, "/terms").await;
+    let (_, terms) = owner.get_json("/terms").await;
     let id = terms[0]["id"].as_str().unwrap();
     let path = format!("/terms/{id}");
-    let response = app
-        .as_member(Method::PATCH, &path, &owner, school)
-        .json(&json!({"starts_on": "2026-01-06", "ends_on": "2026-04-03"}))
-        .send()
-        .await
-        .unwrap();
+    let response = owner
+        .patch(
+            &path,
+            json!({"starts_on": "2026-01-06", "ends_on": "2026-04-03"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["starts_on"], "2026-01-06");
-    let backwards = app
-        .as_member(Method::PATCH, &path, &owner, school)
-        .json(&json!({"starts_on": "2026-04-03", "ends_on": "2026-01-06"}))
-        .send()
-        .await
-        .unwrap();
+    let backwards = owner
+        .patch(
+            &path,
+            json!({"starts_on": "2026-04-03", "ends_on": "2026-01-06"}),
+        )
+        .await;
     assert_problem(
         backwards,
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -131,11 +131,11 @@ async fn the_seeds_quick_start_passes_to_the_letter() {
 #[tokio::test]
 async fn gender_is_read_in_any_letter_case_and_as_m_or_f() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("genders@example.com", "Genders")
         .await;
     let token = owner.token.clone();
-    let school = school.to_string();
+    let school = owner.school.to_string();
     for (i, (sent, stored)) in [
         ("Male", "MALE"),
         ("female", "FEMALE"),
@@ -168,10 +168,10 @@ async fn gender_is_read_in_any_letter_case_and_as_m_or_f() {
 #[tokio::test]
 async fn an_unknown_gender_is_refused_with_a_clear_message() {
     let app = TestApp::spawn().await;
-    let (owner, school) = app
+    let owner = app
         .owner_with_school("genders@example.com", "Genders")
         .await;
-    let school = school.to_string();
+    let school = owner.school.to_string();
     for sent in ["Boy", "", "X", "males"] {
         let refused = send(
             &app,

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -13,8 +13,8 @@ use crate::helpers::TestApp;
 
 /// Opens a connection and sends a POST whose body never finishes.
 async fn stalled_post(app: &TestApp, token: &str, school: &str) -> TcpStream {
-    let address = app.base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).await.unwrap();
+    let address = app.base().trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&address).await.unwrap();
     let head = format!(
         "POST /students HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {token}\r\n\
          x-school-id: {school}\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{{\"admission_no\":"
@@ -27,35 +27,27 @@ async fn stalled_post(app: &TestApp, token: &str, school: &str) -> TcpStream {
 #[tokio::test]
 async fn fifty_stalled_bodies_from_one_school_do_not_slow_another_school() {
     let app = TestApp::spawn().await;
-    let (staller, stalling_school) = app.owner_with_school("slow@one.ac.ke", "One").await;
-    let (other, other_school) = app.owner_with_school("bursar@two.ac.ke", "Two").await;
-    app.student(&other, other_school, "ADM-1").await;
+    let staller = app.owner_with_school("slow@one.ac.ke", "One").await;
+    let other = app.owner_with_school("bursar@two.ac.ke", "Two").await;
+    other.student("ADM-1").await;
 
     let mut stalled = Vec::new();
     for _ in 0..50 {
-        stalled.push(stalled_post(&app, &staller.token, &stalling_school.to_string()).await);
+        stalled.push(stalled_post(&app, &staller.token, &staller.school.to_string()).await);
     }
     // Let the server read every header.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     for _ in 0..20 {
         let started = Instant::now();
-        let response = app
-            .as_member(Method::GET, "/students", &other, other_school)
-            .send()
-            .await
-            .unwrap();
+        let response = other.get("/students").await;
         let took = started.elapsed();
         assert_eq!(response.status(), StatusCode::OK);
         assert!(took < Duration::from_secs(1), "a read took {took:?}");
     }
     // The stalling school's own reads still answer too: no connection is
     // held for a body that has not arrived.
-    let own = app
-        .as_member(Method::GET, "/students", &staller, stalling_school)
-        .send()
-        .await
-        .unwrap();
+    let own = staller.get("/students").await;
     assert_eq!(own.status(), StatusCode::OK);
 
     let waiting: i64 = sqlx::query_scalar(

@@ -23,8 +23,9 @@ use crate::{Ctx, runner::Perform};
 
 /// Students per transaction: big enough for set-based speed, small enough
 /// for progress and for short locks on the school's invoice counter.
-/// Measured with scripts/bench on 10,000 students: batches of 1,000 took
-/// 2.17 s, of 2,500 1.54 s (each batch plans and checks credit afresh).
+/// Measured with `scripts/bench pipeline` on 10,000 students, medians of
+/// five rounds: batches of 1,000 took 2.17 s, of 2,500 1.83 s (each batch
+/// plans and checks credit afresh).
 const BATCH: usize = 2500;
 
 #[derive(Serialize)]

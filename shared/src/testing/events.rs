@@ -1,5 +1,6 @@
 //! A client of GET /events that reads and parses the SSE stream from the
-//! raw body itself, every read bounded by a timeout so no test can hang.
+//! raw body itself, every read bounded by a timeout so no test can hang;
+//! each event keeps the moment it was read (the benchmarks time delivery).
 
 use std::time::{Duration, Instant};
 
@@ -17,12 +18,16 @@ pub struct Received {
     pub id: i64,
     pub kind: String,
     pub data: Value,
+    /// When the chunk that completed the event was read.
+    pub arrived: Instant,
 }
 
 /// A client of GET /events that parses the text/event-stream format itself.
 pub struct EventStream {
     response: reqwest::Response,
     buffer: Vec<u8>,
+    /// When the last chunk was read.
+    read_at: Instant,
 }
 
 impl EventStream {
@@ -50,6 +55,7 @@ impl EventStream {
         Self {
             response,
             buffer: Vec::new(),
+            read_at: Instant::now(),
         }
     }
 
@@ -89,20 +95,28 @@ impl EventStream {
                 id,
                 kind: kind.unwrap_or_else(|| "message".into()),
                 data,
+                arrived: self.read_at,
             });
         }
     }
 
     /// The next event, or None when none arrives within `within`.
     pub async fn next_within(&mut self, within: Duration) -> Option<Received> {
-        let deadline = tokio::time::Instant::now() + within;
+        self.next_until(tokio::time::Instant::now() + within).await
+    }
+
+    /// The next event, or None when none arrives before `deadline`.
+    pub async fn next_until(&mut self, deadline: tokio::time::Instant) -> Option<Received> {
         loop {
             if let Some(event) = self.take_buffered() {
                 return Some(event);
             }
             match tokio::time::timeout_at(deadline, self.response.chunk()).await {
                 Err(_) => return None,
-                Ok(Ok(Some(bytes))) => self.buffer.extend_from_slice(&bytes),
+                Ok(Ok(Some(bytes))) => {
+                    self.read_at = Instant::now();
+                    self.buffer.extend_from_slice(&bytes);
+                }
                 Ok(Ok(None)) => panic!("the server ended the event stream"),
                 Ok(Err(err)) => panic!("reading the event stream: {err}"),
             }

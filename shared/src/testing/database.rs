@@ -1,6 +1,5 @@
-//! Test support (feature `testing`): a fresh, migrated database per test,
-//! copied from a template built once per migration set, and pools of the
-//! runtime role on it.
+//! A fresh, migrated database per test, copied from a template built once
+//! per migration set; pools of the runtime role on it; dropping it again.
 
 use std::{
     hash::{Hash, Hasher},
@@ -111,4 +110,40 @@ pub fn app_url(database: &str) -> String {
         }
         None => url,
     }
+}
+
+/// A pool of at most `max` runtime-role connections on `database`, waiting
+/// up to 30 s for one (benchmarks hold many at once).
+pub async fn app_pool_with(database: &str, max: u32) -> sqlx::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(std::time::Duration::from_secs(30))
+        .connect_with(env_url("DATABASE_URL").database(database))
+        .await
+}
+
+/// Drops `database` as the owner role, waiting up to 15 s for the runtime
+/// role's sessions to go (the owner may not end them).
+pub async fn drop_database(database: &str) -> sqlx::Result<()> {
+    let mut conn = env_url("DATABASE_OWNER_URL").connect().await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let dropped = conn
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {database}"
+            )))
+            .await;
+        match dropped {
+            Ok(_) => break,
+            // 55006: other sessions are still using it; they are on their way out.
+            Err(sqlx::Error::Database(db))
+                if db.code().as_deref() == Some("55006")
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    conn.close().await
 }

@@ -12,7 +12,7 @@
 //!    (a direct streamed /api/chat), with tools offered and not. Skipped
 //!    with a notice when no model answers there.
 //!
-//! Figures go to stdout. Run with `scripts/bench-chat`.
+//! Figures go to stdout. Run with `scripts/bench chat`.
 
 use std::{
     process::ExitCode,
@@ -20,120 +20,54 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use bench::{app_pool, drop_database, fresh_database_within, median};
+use bench::{app_pool, in_process, median};
 use reqwest::Client;
 use serde_json::{Value, json};
-use uuid::Uuid;
+use shared::testing::{ApiClient, EventStream, Member};
 
-const HELP: &str = "chat-bench: chat latency through the api and worker
-
-USAGE: chat-bench [--messages N] [--prompts N] [--model-url URL] [--model NAME]
-
-  --messages   routed requests timed with the model off (default 200)
-  --prompts    questions for the real model, per mode (default 6; 0 skips)
-  --model-url  an Ollama-compatible server (default http://127.0.0.1:11434)
-  --model      its model (default smollm2:135m)
-
-Needs DATABASE_URL and DATABASE_OWNER_URL; scripts/bench-chat sets both.";
-
-const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-01";
 const STUDENTS: usize = 40;
 
+#[derive(clap::Parser)]
+#[command(
+    name = "chat-bench",
+    about = "chat-bench: chat latency through the api and worker",
+    after_help = "Needs DATABASE_URL and DATABASE_OWNER_URL; `scripts/bench chat` sets both."
+)]
 struct Args {
-    messages: usize,
+    /// Routed requests timed with the model off
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    messages: u64,
+    /// Questions for the real model, per mode (0 skips)
+    #[arg(long, default_value_t = 6)]
     prompts: usize,
+    /// An Ollama-compatible server
+    #[arg(long, default_value = "http://127.0.0.1:11434")]
     model_url: String,
+    /// Its model
+    #[arg(long, default_value = "smollm2:135m")]
     model: String,
 }
 
-fn parse(args: &[String]) -> anyhow::Result<Option<Args>> {
-    let mut parsed = Args {
-        messages: 200,
-        prompts: 6,
-        model_url: "http://127.0.0.1:11434".into(),
-        model: "smollm2:135m".into(),
-    };
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().with_context(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--messages" => parsed.messages = value()?.parse().context("--messages")?,
-            "--prompts" => parsed.prompts = value()?.parse().context("--prompts")?,
-            "--model-url" => parsed.model_url = value()?.trim_end_matches('/').to_string(),
-            "--model" => parsed.model = value()?.clone(),
-            other => bail!("unknown flag {other}; see --help"),
-        }
-    }
-    if parsed.messages == 0 {
-        bail!("--messages must be at least 1");
-    }
-    Ok(Some(parsed))
-}
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args = match parse(&args) {
-        Ok(Some(args)) => args,
-        Ok(None) => {
-            println!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            eprintln!("chat-bench: {err:#}");
-            return ExitCode::from(1);
-        }
+    let mut args: Args = match bench::parse_args() {
+        Ok(args) => args,
+        Err(code) => return code,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let database = match runtime.block_on(fresh_database_within(Duration::from_secs(120))) {
-        Ok(database) => database,
-        Err(err) => {
-            eprintln!("chat-bench: FAILED: {err:#}");
-            return ExitCode::from(1);
-        }
-    };
-    let outcome = runtime.block_on(run(&args, &database));
-    runtime.shutdown_timeout(Duration::from_secs(5));
-    let dropped = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(anyhow::Error::from)
-        .and_then(|rt| rt.block_on(drop_database(&database)));
-    if let Err(err) = dropped {
-        eprintln!("chat-bench: could not drop {database}: {err:#}");
-    }
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("chat-bench: FAILED: {err:#}");
-            ExitCode::from(1)
-        }
-    }
+    args.model_url = args.model_url.trim_end_matches('/').to_string();
+    bench::main("chat-bench", false, |database| async move {
+        run(&args, &database).await.map(|()| true)
+    })
 }
 
 /// The api on a free port and a signed-in owner of one school.
 struct Setup {
     pool: sqlx::PgPool,
-    base: String,
-    client: Client,
-    token: String,
-    school: Uuid,
+    owner: Member,
 }
 
 impl Setup {
-    fn post(&self, path: &str, body: Value) -> reqwest::RequestBuilder {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("X-School-ID", self.school.to_string())
-            .json(&body)
-    }
-
     async fn create(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        let response = self.post(path, body).send().await?;
+        let response = self.owner.post(path, body).await;
         let status = response.status();
         let json: Value = response.json().await?;
         if !status.is_success() {
@@ -141,137 +75,17 @@ impl Setup {
         }
         Ok(json)
     }
-
-    async fn events(&self) -> anyhow::Result<Events> {
-        let response = self
-            .client
-            .get(format!("{}/events", self.base))
-            .bearer_auth(&self.token)
-            .header("X-School-ID", self.school.to_string())
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            bail!("GET /events answered {}", response.status());
-        }
-        Ok(Events {
-            response,
-            buffer: Vec::new(),
-        })
-    }
-}
-
-/// A minimal SSE reader: (event kind, data) pairs.
-struct Events {
-    response: reqwest::Response,
-    buffer: Vec<u8>,
-}
-
-impl Events {
-    async fn next(&mut self, limit: Duration) -> anyhow::Result<(String, Value)> {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
-                let block: Vec<u8> = self.buffer.drain(..end + 2).collect();
-                let block = String::from_utf8(block)?;
-                let (mut kind, mut data) = (String::new(), String::new());
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        kind = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push_str(v.strip_prefix(' ').unwrap_or(v));
-                    }
-                }
-                if !kind.is_empty() {
-                    return Ok((kind, serde_json::from_str(&data)?));
-                }
-                continue;
-            }
-            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
-                Err(_) => bail!("no event within {limit:?}"),
-                Ok(chunk) => match chunk? {
-                    Some(bytes) => self.buffer.extend_from_slice(&bytes),
-                    None => bail!("the event stream ended"),
-                },
-            }
-        }
-    }
-}
-
-fn start_worker(
-    pool: sqlx::PgPool,
-    ollama: shared::ollama::OllamaConfig,
-) -> anyhow::Result<tokio::sync::oneshot::Sender<()>> {
-    let mail_dir =
-        std::env::temp_dir().join(format!("schoolops-bench-mail-{}", Uuid::new_v4().simple()));
-    let mailer = worker::mail::Mailer::new(&shared::config::MailConfig {
-        smtp_url: None,
-        from: "SchoolOps <no-reply@schoolops.test>".into(),
-        dir: mail_dir.clone(),
-    })?;
-    let _ = std::fs::remove_dir(&mail_dir);
-    let ctx = worker::Ctx {
-        pool,
-        mailer,
-        assistant: worker::chat::Assistant::new(shared::ollama::OllamaClient::new(ollama)),
-    };
-    let options = worker::Options {
-        poll_interval: Duration::from_millis(200),
-        heartbeat: Duration::from_secs(2),
-        shutdown_timeout: Duration::from_secs(5),
-        ..worker::Options::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let signal = async move {
-            let _ = stopped.await;
-        };
-        if let Err(err) = worker::run(ctx, &options, signal).await {
-            eprintln!("chat-bench: the worker stopped: {err:#}");
-        }
-    });
-    Ok(stop)
 }
 
 async fn run(args: &Args, database: &str) -> anyhow::Result<()> {
     let api_pool = app_pool(database, 10).await?;
     let worker_pool = app_pool(database, 10).await?;
-    let state = api::AppState {
-        guard: Default::default(),
-        pool: api_pool.clone(),
-        keys: api::jwt::Keys::new(JWT_SECRET.as_bytes(), 60),
-        refresh_days: 7,
-        hub: api::hub::EventHub::start(api_pool.clone()),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(api::serve(listener, state, std::future::pending()));
-    let client = Client::builder().timeout(Duration::from_secs(60)).build()?;
-
-    let registered: Value = client
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": "bench@example.com", "full_name": "Bench", "password": "correct horse battery"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = registered["access_token"]
-        .as_str()
-        .context("a token")?
-        .to_string();
-    let school: Value = client
-        .post(format!("{base}/schools"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Bench Academy"}))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let base = in_process::serve_api(&api_pool).await?;
     let setup = Setup {
         pool: api_pool.clone(),
-        base,
-        client,
-        token,
-        school: school["id"].as_str().context("a school id")?.parse()?,
+        owner: ApiClient::with_timeout(base, Duration::from_secs(60))
+            .owner_with_school("bench@example.com", "Bench Academy")
+            .await,
     };
     let class = setup
         .create("/classes", json!({"name": "Grade 4 East", "level": "Grade 4", "academic_year": 2025, "stream": "East"}))
@@ -281,13 +95,12 @@ async fn run(args: &Args, database: &str) -> anyhow::Result<()> {
             .create("/students", json!({"admission_no": format!("ADM-2025-{i:03}"), "first_name": format!("Pupil{i}"), "last_name": "Otieno", "class_id": class["id"]}))
             .await?;
     }
-    let off = shared::ollama::OllamaConfig::new("http://127.0.0.1:9", "none");
-    let stop = start_worker(worker_pool.clone(), off)?;
+    let off = shared::ollama::OllamaConfig::new(in_process::NO_MODEL, "none");
+    let stop = in_process::start_worker(&worker_pool, off, "chat-bench")?;
     let response = setup
-        .post(
-            "/invoices/generate",
-            json!({"class_id": class["id"], "term": 1, "year": 2025}),
-        )
+        .owner
+        .request(reqwest::Method::POST, "/invoices/generate")
+        .json(&json!({"class_id": class["id"], "term": 1, "year": 2025}))
         .header("Prefer", "wait=60")
         .send()
         .await?;
@@ -297,16 +110,17 @@ async fn run(args: &Args, database: &str) -> anyhow::Result<()> {
 
     println!("chat-bench: database {database}, {STUDENTS} students invoiced");
     println!();
-    routed(&setup, args.messages).await?;
+    routed(&setup, args.messages as usize).await?;
     let _ = stop.send(());
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     if args.prompts > 0 {
-        if model_answers(&setup.client, &args.model_url).await {
+        let client = setup.owner.api().http().clone();
+        if model_answers(&client, &args.model_url).await {
             for tools in [false, true] {
                 let mut config = shared::ollama::OllamaConfig::new(&args.model_url, &args.model);
                 config.offer_tools = tools;
-                let stop = start_worker(worker_pool.clone(), config)?;
+                let stop = in_process::start_worker(&worker_pool, config, "chat-bench")?;
                 with_model(&setup, args, tools).await?;
                 let _ = stop.send(());
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -340,7 +154,7 @@ async fn chat(setup: &Setup) -> anyhow::Result<String> {
 /// Posts `text`; returns (time to first delta, time to completed, the message).
 async fn timed(
     setup: &Setup,
-    events: &mut Events,
+    events: &mut EventStream,
     chat: &str,
     text: &str,
     limit: Duration,
@@ -352,7 +166,11 @@ async fn timed(
     let id = exchange["assistant_message"]["id"].clone();
     let mut first_delta = None;
     loop {
-        let (kind, data) = events.next(limit).await?;
+        let event = events
+            .next_within(limit)
+            .await
+            .with_context(|| format!("no event within {limit:?}"))?;
+        let (kind, data) = (event.kind, event.data);
         if kind == "chat.message.delta" && data["message_id"] == id && first_delta.is_none() {
             first_delta = Some(started.elapsed());
         }
@@ -375,7 +193,7 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 async fn routed(setup: &Setup, messages: usize) -> anyhow::Result<()> {
-    let mut events = setup.events().await?;
+    let mut events = EventStream::open(setup.owner.request(reqwest::Method::GET, "/events")).await;
     let chat = chat(setup).await?;
     let mut times = Vec::with_capacity(messages);
     for i in 0..messages {
@@ -457,7 +275,7 @@ async fn context_messages(
     setup: &Setup,
     prompt: &str,
 ) -> anyhow::Result<Vec<shared::ollama::Message>> {
-    let mut tx = shared::db::begin_tenant(&setup.pool, setup.school, None).await?;
+    let mut tx = shared::db::begin_tenant(&setup.pool, setup.owner.school, None).await?;
     let today = shared::domain::calendar::today_in_kenya();
     let context = shared::chat::context::school_context(&mut tx, today).await?;
     tx.commit().await?;
@@ -465,7 +283,7 @@ async fn context_messages(
 }
 
 async fn with_model(setup: &Setup, args: &Args, tools: bool) -> anyhow::Result<()> {
-    let mut events = setup.events().await?;
+    let mut events = EventStream::open(setup.owner.request(reqwest::Method::GET, "/events")).await;
     let (mut ttfd, mut total, mut direct) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..args.prompts {
         let prompt = PROMPTS[i % PROMPTS.len()];
@@ -474,7 +292,7 @@ async fn with_model(setup: &Setup, args: &Args, tools: bool) -> anyhow::Result<(
         // turns going first.
         let context = context_messages(setup, prompt).await?;
         if i % 2 == 0 {
-            direct.push(model_ttft(&setup.client, args, &context).await?);
+            direct.push(model_ttft(setup.owner.api().http(), args, &context).await?);
         }
         let chat = chat(setup).await?;
         let (first, done, message) =
@@ -485,7 +303,7 @@ async fn with_model(setup: &Setup, args: &Args, tools: bool) -> anyhow::Result<(
         ttfd.push(first.as_secs_f64());
         total.push(done.as_secs_f64());
         if i % 2 == 1 {
-            direct.push(model_ttft(&setup.client, args, &context).await?);
+            direct.push(model_ttft(setup.owner.api().http(), args, &context).await?);
         }
     }
     let (ttfd, direct, total) = (

@@ -35,9 +35,9 @@ pub async fn run(
         command.arg("-H").arg(format!("{name}: {value}"));
     }
     command.arg(url).stdin(Stdio::null());
-    let output = crate::procs::output(command)
+    let output = bench::procs::output(command)
         .await
-        .context("running wrk (install Debian's wrk; scripts/bench-students does)")?;
+        .context("running wrk (install Debian's wrk; `scripts/bench students` does)")?;
     let text = String::from_utf8_lossy(&output.stdout);
     ensure!(
         output.status.success(),

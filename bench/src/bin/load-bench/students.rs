@@ -3,32 +3,35 @@
 //! same run, on the same connection count. Target: wrk at least 70% of
 //! pgbench.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 use anyhow::{Context, ensure};
-use bench::{app_pool, median};
-use reqwest::{Method, StatusCode};
-
-use crate::{
-    Verdict,
-    flags::Flags,
-    judged, pgbench,
+use bench::{
+    app_pool, judged, median,
     procs::{self, Sampler, mb},
-    seed, wrk,
 };
+use reqwest::StatusCode;
 
-pub const HELP: &str = "load-bench students: GET /students with wrk against pgbench
+use crate::{pgbench, wrk};
 
-USAGE: load-bench students [--connections N] [--duration-secs N] [--rounds N] [--threads N]
-
-  --connections    the api's DATABASE_MAX_CONNECTIONS, wrk's connections and pgbench's
-                   clients (default 10, the api's default pool)
-  --threads        wrk's and pgbench's threads (default 2)
-  --duration-secs  each wrk and each pgbench run (default 10)
-  --rounds         rounds of one wrk and one pgbench run, alternating which goes first;
-                   the target is judged on the median ratio (default 3)
-
-Target: GET /students requests/s at least 70% of pgbench's transactions/s.";
+/// Target: GET /students requests/s at least 70% of pgbench's transactions/s.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The api's DATABASE_MAX_CONNECTIONS, wrk's connections and pgbench's
+    /// clients (the api's default pool)
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=90))]
+    connections: u64,
+    /// wrk's and pgbench's threads
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    threads: u64,
+    /// Each wrk and each pgbench run, in seconds
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    duration_secs: u64,
+    /// Rounds of one wrk and one pgbench run, alternating which goes first;
+    /// the target is judged on the median ratio
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=20))]
+    rounds: u64,
+}
 
 const TARGET_RATIO: f64 = 0.70;
 const STUDENTS: usize = 60;
@@ -65,24 +68,23 @@ impl Round {
     }
 }
 
-pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
-    flags.only(&["connections", "threads", "duration-secs", "rounds"])?;
-    let connections = flags.number("connections", 10, 1..=90)?;
-    let threads = flags.number("threads", 2, 1..=64)?;
-    let duration = Duration::from_secs(flags.number("duration-secs", 10, 1..=600)?);
-    let rounds = flags.number("rounds", 3, 1..=20)? as usize;
+pub async fn run(args: &Args, database: &str, scratch: &Path) -> anyhow::Result<bool> {
+    let connections = args.connections;
+    let threads = args.threads;
+    let duration = Duration::from_secs(args.duration_secs);
+    let rounds = args.rounds as usize;
 
-    let scratch = procs::scratch(database)?;
     let probe = app_pool(database, 2).await?;
-    let (mut api, base) = procs::start_api(database, &scratch, connections as u32).await?;
-    let mut worker = procs::start_worker(database, &scratch, 1, &procs::WorkerOptions::default())?;
-    let (client, class, _) = seed::school_with_invoices(&base, &probe, STUDENTS).await?;
+    let (mut api, base) = procs::start_api(database, scratch, connections as u32).await?;
+    let mut worker = procs::start_worker(database, scratch, 1, &procs::WorkerOptions::default())?;
+    let (client, class, _) = bench::school_with_invoices(&base, &probe, STUDENTS).await?;
     probe.close().await;
 
     // The page both sides read: 50 students of the 60, a next link.
-    let response = client.request(Method::GET, "/students").send().await?;
+    let response = client.get("/students").await;
     let has_next = response.headers().get("link").is_some();
-    let page = seed::expect(response, StatusCode::OK, "GET /students").await?;
+    let page =
+        shared::testing::client::expect_status(response, StatusCode::OK, "GET /students").await;
     let rows = page.as_array().map_or(0, Vec::len);
     ensure!(
         rows == 50 && has_next,
@@ -175,5 +177,5 @@ pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
     );
     api.stop();
     worker.stop();
-    Ok(Verdict { met })
+    Ok(met)
 }

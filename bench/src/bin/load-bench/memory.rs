@@ -3,63 +3,58 @@
 //! GET /students, then a burst of payments posted. Targets: each under
 //! 30 MB idle and under 150 MB loaded.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
-use bench::app_pool;
-use reqwest::{Method, StatusCode};
+use bench::{
+    app_pool, judged,
+    procs::{self, Proc, Sampler, mb},
+};
+use reqwest::StatusCode;
 
 use crate::{
-    Verdict,
-    flags::Flags,
-    judged,
-    payments::{self, Load},
-    procs::{self, Proc, Sampler, mb},
-    seed, wrk,
+    payments::{self, Load, WorkerArgs},
+    wrk,
 };
 
-pub const HELP: &str = "load-bench memory: resident memory of api and worker, idle and loaded
-
-USAGE: load-bench memory [--duration-secs N] [--payments N] [--worker-concurrency N] [--batch-size N]
-
-  --duration-secs       the wrk run on GET /students (default 20; 10 connections, 2 threads)
-  --payments            payments POSTed and posted after it, 32 in flight (default 10000)
-  --worker-concurrency  the worker's --concurrency (default 16, as load-bench payments)
-  --batch-size          the worker's --batch-size (default 50, as load-bench payments)
-
-Targets: api and worker each under 30 MB idle and under 150 MB loaded (1 MB = 10^6 bytes).";
+/// Targets: api and worker each under 30 MB idle and under 150 MB loaded
+/// (1 MB = 10^6 bytes).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The wrk run on GET /students, in seconds (10 connections, 2 threads)
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    duration_secs: u64,
+    /// Payments POSTed and posted after it, 32 in flight
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    payments: u64,
+    #[command(flatten)]
+    worker: WorkerArgs,
+}
 
 const IDLE_MB: f64 = 30.0;
 const LOADED_MB: f64 = 150.0;
 const STUDENTS: usize = 1000;
 
-pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
-    flags.only(&[
-        "duration-secs",
-        "payments",
-        "worker-concurrency",
-        "batch-size",
-    ])?;
-    let duration = Duration::from_secs(flags.number("duration-secs", 20, 1..=600)?);
+pub async fn run(args: &Args, database: &str, scratch: &Path) -> anyhow::Result<bool> {
+    let duration = Duration::from_secs(args.duration_secs);
     let load = Load {
-        payments: flags.number("payments", 10_000, 0..=1_000_000)? as usize,
+        payments: args.payments as usize,
         concurrency: 32,
         timeout: Duration::from_secs(300),
     };
-    let options = payments::worker_options(flags)?;
+    let options = args.worker.options();
 
-    let scratch = procs::scratch(database)?;
     let probe = app_pool(database, 2).await?;
-    let (mut api, base) = procs::start_api(database, &scratch, 10).await?;
-    let mut worker = procs::start_worker(database, &scratch, 1, &options)?;
-    let (client, _, students) = seed::school_with_invoices(&base, &probe, STUDENTS).await?;
+    let (mut api, base) = procs::start_api(database, scratch, 10).await?;
+    let mut worker = procs::start_worker(database, scratch, 1, &options)?;
+    let (client, _, students) = bench::school_with_invoices(&base, &probe, STUDENTS).await?;
     for path in [
         "/students",
         "/invoices",
         "/ledger/trial-balance",
         "/payments",
     ] {
-        let response = client.request(Method::GET, path).send().await?;
-        seed::expect(response, StatusCode::OK, path).await?;
+        let response = client.get(path).await;
+        shared::testing::client::expect_status(response, StatusCode::OK, path).await;
     }
     // Settled: the peak of two quiet seconds after the last request.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -125,14 +120,14 @@ pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
     api.stop();
     worker.stop();
     probe.close().await;
-    Ok(Verdict { met })
+    Ok(met)
 }
 
 fn verdict(proc: &Proc, what: &str, value: f64, target: f64) -> bool {
     let met = value < target;
     println!(
         "  target: {} {what} under {target:.0} MB: {value:.1} MB, {}",
-        proc.name,
+        proc.name(),
         judged(met, value, target, false)
     );
     met

@@ -3,39 +3,65 @@
 //! is checked (trial balance balanced, 1100 = open invoice balances, 1000 =
 //! the payments). Target: at least 1,000 payments posted per second.
 
-use std::time::{Duration, Instant};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 use anyhow::ensure;
-use bench::app_pool;
+use bench::{
+    app_pool, judged,
+    procs::{self, Proc, Sampler, WorkerOptions, mb},
+};
 use futures_util::{StreamExt, stream};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::testing::Member;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{
-    Verdict,
-    flags::Flags,
-    judged,
-    procs::{self, Proc, Sampler, WorkerOptions, mb},
-    seed::{self, Api},
-};
+/// Target: at least 1,000 payments per second, from the first POST to the last POSTED.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Payments to POST
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    payments: u64,
+    /// POST /payments requests in flight
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    concurrency: u64,
+    /// Students with an invoice, paid round robin
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=99_999))]
+    students: u64,
+    /// Worker processes
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=16))]
+    workers: u64,
+    #[command(flatten)]
+    worker: WorkerArgs,
+    /// Limit on posting them all, in seconds
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    timeout_secs: u64,
+}
 
-pub const HELP: &str =
-    "load-bench payments: payments posted per second through api and worker processes
+/// How each worker process runs (payments and memory).
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Each worker's --concurrency
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+    worker_concurrency: u64,
+    /// Each worker's --batch-size
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    batch_size: u64,
+}
 
-USAGE: load-bench payments [--payments N] [--concurrency N] [--students N] [--workers N]
-                           [--worker-concurrency N] [--batch-size N] [--timeout-secs N]
-
-  --payments            payments to POST (default 10000)
-  --concurrency         POST /payments requests in flight (default 32)
-  --students            students with an invoice, paid round robin (default 1000)
-  --workers             worker processes (default 1)
-  --worker-concurrency  each worker's --concurrency (default 16)
-  --batch-size          each worker's --batch-size (default 50)
-  --timeout-secs        limit on posting them all (default 300)
-
-Target: at least 1,000 payments per second, from the first POST to the last POSTED.";
+impl WorkerArgs {
+    pub fn options(&self) -> WorkerOptions {
+        WorkerOptions {
+            concurrency: self.worker_concurrency,
+            batch_size: self.batch_size,
+            max_connections: 10,
+        }
+    }
+}
 
 const TARGET_RATE: f64 = 1000.0;
 const AMOUNT: &str = "10.00";
@@ -56,32 +82,22 @@ pub struct Posting {
     pub p99_ms: f64,
 }
 
-pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
-    flags.only(&[
-        "payments",
-        "concurrency",
-        "students",
-        "workers",
-        "worker-concurrency",
-        "batch-size",
-        "timeout-secs",
-    ])?;
+pub async fn run(args: &Args, database: &str, scratch: &Path) -> anyhow::Result<bool> {
     let load = Load {
-        payments: flags.number("payments", 10_000, 1..=1_000_000)? as usize,
-        concurrency: flags.number("concurrency", 32, 1..=1024)? as usize,
-        timeout: Duration::from_secs(flags.number("timeout-secs", 300, 1..=3600)?),
+        payments: args.payments as usize,
+        concurrency: args.concurrency as usize,
+        timeout: Duration::from_secs(args.timeout_secs),
     };
-    let students = flags.number("students", 1000, 1..=99_999)? as usize;
-    let workers = flags.number("workers", 1, 1..=16)? as usize;
-    let options = worker_options(flags)?;
+    let students = args.students as usize;
+    let workers = args.workers as usize;
+    let options = args.worker.options();
 
-    let scratch = procs::scratch(database)?;
     let probe = app_pool(database, 2).await?;
-    let (mut api, base) = procs::start_api(database, &scratch, 10).await?;
+    let (mut api, base) = procs::start_api(database, scratch, 10).await?;
     let mut worker_procs = (1..=workers)
-        .map(|i| procs::start_worker(database, &scratch, i, &options))
+        .map(|i| procs::start_worker(database, scratch, i, &options))
         .collect::<anyhow::Result<Vec<Proc>>>()?;
-    let (client, _, ids) = seed::school_with_invoices(&base, &probe, students).await?;
+    let (client, _, ids) = bench::school_with_invoices(&base, &probe, students).await?;
 
     println!(
         "payments: {} x MPESA {AMOUNT} to {students} students' invoices, {} in flight; {workers} worker process(es), --concurrency {} --batch-size {}",
@@ -138,22 +154,13 @@ pub async fn run(flags: &Flags, database: &str) -> anyhow::Result<Verdict> {
     for worker in &mut worker_procs {
         worker.stop();
     }
-    Ok(Verdict { met })
-}
-
-/// The worker processes' options: --worker-concurrency and --batch-size.
-pub fn worker_options(flags: &Flags) -> anyhow::Result<WorkerOptions> {
-    Ok(WorkerOptions {
-        concurrency: flags.number("worker-concurrency", 16, 1..=256)?,
-        batch_size: flags.number("batch-size", 50, 1..=1000)?,
-        max_connections: 10,
-    })
+    Ok(met)
 }
 
 /// POSTs the payments (student-level, round robin over `students`) and
 /// waits until every one is POSTED.
 pub async fn post_all(
-    client: &Api,
+    client: &Member,
     probe: &PgPool,
     students: &[Uuid],
     load: &Load,
@@ -172,12 +179,13 @@ pub async fn post_all(
             });
             async move {
                 let sent = Instant::now();
-                let response = client
-                    .request(Method::POST, "/payments")
-                    .json(&body)
-                    .send()
-                    .await?;
-                seed::expect(response, StatusCode::CREATED, "POST /payments").await?;
+                let response = client.post("/payments", body).await;
+                let status = response.status();
+                ensure!(
+                    status == StatusCode::CREATED,
+                    "POST /payments answered {status}: {}",
+                    response.text().await.unwrap_or_default()
+                );
                 Ok(sent.elapsed())
             }
         })
@@ -233,20 +241,14 @@ pub async fn post_all(
     })
 }
 
-/// The trial balance balances, 1100 Receivable is the sum of open invoice
-/// balances and 1000 Cash the sum of the posted payments.
-pub async fn check_ledger(client: &Api, probe: &PgPool) -> anyhow::Result<()> {
-    let response = client
-        .request(Method::GET, "/ledger/trial-balance")
-        .send()
-        .await?;
-    let trial = seed::expect(response, StatusCode::OK, "GET /ledger/trial-balance").await?;
-    let (receivable, cash) = bench::check_books(&trial, probe, client.school).await?;
+/// The books after the payments: the trial balance balances, 1100
+/// Receivable is the sum of open invoice balances and 1000 Cash the sum of
+/// the posted payments, and the api's trial balance says the same.
+pub async fn check_ledger(client: &Member, probe: &PgPool) -> anyhow::Result<()> {
+    let books = bench::check_books(client, probe).await?;
     println!(
-        "  ledger: trial balance balanced (debits {}); 1100 = {receivable} = open invoice balances; 1000 = {cash} = posted payments",
-        trial["total_debit"]
-            .as_str()
-            .map_or(Value::Null, |s| json!(s))
+        "  ledger: trial balance balanced (debits {}); 1100 = {} = open invoice balances; 1000 = {} = posted payments",
+        books.debits, books.receivable, books.cash
     );
     Ok(())
 }

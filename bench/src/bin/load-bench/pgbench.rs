@@ -37,8 +37,8 @@ pub async fn run(
         command.arg("-D").arg(format!("{name}={value}"));
     }
     command.arg(url).stdin(Stdio::null());
-    let output = crate::procs::output(command).await.context(
-        "running pgbench (Debian's postgresql-client; scripts/bench-students installs it)",
+    let output = bench::procs::output(command).await.context(
+        "running pgbench (Debian's postgresql-client; `scripts/bench students` installs it)",
     )?;
     let text = String::from_utf8_lossy(&output.stdout);
     ensure!(

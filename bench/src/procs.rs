@@ -1,90 +1,28 @@
 //! The release `api` and `worker` binaries as child processes, as
-//! production runs them, their resident memory from /proc, and a sampler
-//! that keeps each process's peak while a load runs.
+//! production runs them (shared::testing's `ChildProcess`, with the
+//! production environment), and a sampler of their resident memory that
+//! keeps each process's peak while a load runs.
 
 use std::{
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::Command,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use anyhow::{Context, bail};
 
 pub const JWT_SECRET: &str = "load-bench-secret-load-bench-secret-0001";
 
-/// A child process, stopped with SIGTERM (then killed) when dropped.
-pub struct Proc {
-    pub name: String,
-    child: Child,
-    pub log: PathBuf,
-}
-
-impl Proc {
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Resident memory now, in KiB (VmRSS of /proc/<pid>/status).
-    pub fn rss_kib(&self) -> anyhow::Result<u64> {
-        rss_kib(self.pid())
-    }
-
-    /// Fails when the process has exited.
-    pub fn check_running(&mut self) -> anyhow::Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "{} exited ({status}); its log: {}",
-                self.name,
-                self.log.display()
-            );
-        }
-        Ok(())
-    }
-
-    /// SIGTERM, up to 15 s to drain, then SIGKILL.
-    pub fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
+pub use shared::testing::ChildProcess as Proc;
 
 /// Runs a command to its end off the async runtime (wrk and pgbench run
 /// for seconds) and returns its output.
 pub async fn output(mut command: Command) -> anyhow::Result<std::process::Output> {
     Ok(tokio::task::spawn_blocking(move || command.output()).await??)
-}
-
-pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .with_context(|| format!("reading /proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .with_context(|| format!("no VmRSS in /proc/{pid}/status"))
 }
 
 /// Megabytes (10^6 bytes), the unit of the memory targets.
@@ -112,18 +50,6 @@ fn binary(name: &str) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// A scratch directory for the processes' logs and the worker's mail,
-/// made on first use.
-pub fn scratch(database: &str) -> anyhow::Result<PathBuf> {
-    let dir = scratch_path(database);
-    std::fs::create_dir_all(dir.join("mail"))?;
-    Ok(dir)
-}
-
-pub fn scratch_path(database: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("schoolops-{database}"))
-}
-
 fn spawn(
     name: &str,
     binary: &Path,
@@ -131,23 +57,16 @@ fn spawn(
     env: &[(&str, String)],
     scratch: &Path,
 ) -> anyhow::Result<Proc> {
-    let log = scratch.join(format!("{name}.log"));
-    let out = std::fs::File::create(&log)?;
     let mut command = Command::new(binary);
     command
         .args(args)
-        // The scratch directory has no .env to pick up.
-        .current_dir(scratch)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ENV", "production")
         .env(
             "RUST_LOG",
             std::env::var("LOAD_BENCH_RUST_LOG").unwrap_or_else(|_| "info".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out);
+        );
     // Allocator tuning, if any, reaches the processes measured.
     for (key, value) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("MALLOC_") {
@@ -157,14 +76,7 @@ fn spawn(
     for (key, value) in env {
         command.env(key, value);
     }
-    let child = command
-        .spawn()
-        .with_context(|| format!("starting {}", binary.display()))?;
-    Ok(Proc {
-        name: name.to_string(),
-        child,
-        log,
-    })
+    Proc::start(name, command, scratch)
 }
 
 /// Starts the api on a free loopback port with `max_connections` database
@@ -185,6 +97,10 @@ pub async fn start_api(
         &[
             ("DATABASE_URL", shared::testing::app_url(database)),
             ("DATABASE_MAX_CONNECTIONS", max_connections.to_string()),
+            // Every benchmark request is one school's: its share is the
+            // whole pool here (the default is half), so the figures measure
+            // the request path, not the share.
+            ("API_SCHOOL_CONCURRENCY", max_connections.to_string()),
             ("JWT_SECRET", JWT_SECRET.into()),
             ("HOST", "127.0.0.1".into()),
             ("PORT", port.to_string()),
@@ -192,23 +108,9 @@ pub async fn start_api(
         scratch,
     )?;
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        api.check_running()?;
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
-            && response.status().is_success()
-        {
-            return Ok((api, base));
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "the api did not answer /readyz within 30 s; its log: {}",
-                api.log.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    api.wait_ready(&format!("{base}/readyz"), Duration::from_secs(30))
+        .await?;
+    Ok((api, base))
 }
 
 /// How a worker process is run.
@@ -283,7 +185,7 @@ impl Sampler {
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     for (pid, peak) in pids.iter().zip(&peaks) {
-                        if let Ok(kib) = rss_kib(*pid) {
+                        if let Ok(kib) = shared::testing::process::rss_kib(*pid) {
                             peak.fetch_max(kib, Ordering::Relaxed);
                         }
                     }
