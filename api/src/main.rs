@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
             api_config.jwt_expires_minutes,
         ),
         refresh_days: api_config.refresh_expires_days,
+        guard: api::guard::Guard::new(api::guard::Limits::from_config(&api_config)),
     };
     let listener = tokio::net::TcpListener::bind(api_config.listen_addr)
         .await
