@@ -24,7 +24,9 @@ WORKDIR /app
 COPY --from=builder /out/api /out/worker /out/schoolops-admin /usr/local/bin/
 COPY --from=builder /src/migrations /app/migrations
 USER schoolops
-ENV PORT=8000 \
+# The api listens on loopback unless HOST says otherwise; in a container, all.
+ENV HOST=0.0.0.0 \
+    PORT=8000 \
     WORKER_HTTP_PORT=9000 \
     RUST_LOG=info
 # 8000: the api; 9000: a worker's /healthz, /readyz and /metrics.

@@ -21,6 +21,10 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
+    /// The school's share of the server, or the database pool, is in use:
+    /// 503 `busy` with Retry-After, never a 500.
+    #[error("busy")]
+    Busy,
 }
 
 impl ApiError {
@@ -45,6 +49,11 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         Self::Domain(err.into())
     }
+}
+
+/// No connection came free within the pool's acquire timeout.
+fn pool_exhausted(err: &DomainError) -> bool {
+    matches!(err, DomainError::Database(sqlx::Error::PoolTimedOut))
 }
 
 /// The problem details body; `code` is the member clients switch on.
@@ -75,7 +84,7 @@ pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Res
         kind: format!("urn:schoolops:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
         status: status.as_u16(),
-        detail: detail.into(),
+        detail: bounded(&detail.into()),
         code: code.to_string(),
     };
     let mut response = (status, axum::Json(body)).into_response();
@@ -92,6 +101,45 @@ pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Res
     response
 }
 
+/// What the client sent comes back at most 64 characters at a time: a
+/// quoted or back-quoted run (serde and our own messages quote the input)
+/// is cut there, and the whole detail at 400 characters.
+pub(crate) fn bounded(detail: &str) -> String {
+    const QUOTED: usize = 64;
+    const WHOLE: usize = 400;
+    let mut out = String::with_capacity(detail.len().min(WHOLE + 4));
+    let mut open: Option<char> = None;
+    let mut run = 0usize;
+    for c in detail.chars() {
+        match open {
+            Some(quote) if c == quote => {
+                open = None;
+                out.push(c);
+            }
+            Some(_) => {
+                run += 1;
+                if run <= QUOTED {
+                    out.push(c);
+                } else if run == QUOTED + 1 {
+                    out.push('…');
+                }
+            }
+            None => {
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                    run = 0;
+                }
+                out.push(c);
+            }
+        }
+        if out.chars().count() >= WHOLE {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
@@ -103,6 +151,14 @@ impl IntoResponse for ApiError {
             ApiError::Domain(DomainError::Client { kind, code, detail }) => {
                 problem(status_of(kind), &code, detail)
             }
+            ApiError::Busy => crate::guard::busy(
+                "busy",
+                "the school's requests are using their whole share of the server; try again in a moment",
+            ),
+            ApiError::Domain(err) if pool_exhausted(&err) => {
+                tracing::warn!("no database connection came free in time");
+                crate::guard::busy("busy", "the server is busy; try again in a moment")
+            }
             ApiError::Domain(internal) => {
                 tracing::error!(error = ?anyhow::Error::from(internal), "request failed");
                 problem(
@@ -112,5 +168,28 @@ impl IntoResponse for ApiError {
                 )
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bounded;
+
+    #[test]
+    fn echoed_input_is_cut_at_64_characters() {
+        let long = "X".repeat(5000);
+        let detail = format!("unknown variant `{long}`, expected one of `MPESA`, `BANK`");
+        let shown = bounded(&detail);
+        assert!(shown.contains(&format!("`{}…`", "X".repeat(64))), "{shown}");
+        assert!(
+            shown.ends_with("expected one of `MPESA`, `BANK`"),
+            "{shown}"
+        );
+        let unquoted = bounded(&"y".repeat(5000));
+        assert!(unquoted.chars().count() <= 401);
+        assert_eq!(
+            bounded("amount must be greater than zero"),
+            "amount must be greater than zero"
+        );
     }
 }

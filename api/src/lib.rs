@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod hub;
 pub mod jwt;
 mod metrics;
@@ -20,4 +21,6 @@ pub struct AppState {
     pub keys: jwt::Keys,
     pub refresh_days: i64,
     pub hub: hub::EventHub,
+    /// Body and request deadlines, and each school's share.
+    pub guard: guard::Guard,
 }

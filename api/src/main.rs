@@ -17,7 +17,14 @@ const ENVIRONMENT: &str =
   JWT_SECRET                 at least 32 bytes (required)
   JWT_EXPIRES_MINUTES        access token lifetime (default 60)
   REFRESH_EXPIRES_DAYS       refresh token lifetime (default 7)
-  HOST, PORT                 where to listen (default 0.0.0.0:8000)
+  HOST, PORT                 where to listen (default 127.0.0.1:8000)
+  API_BODY_TIMEOUT_SECS      a client's time to send its whole body (default 10)
+  API_REQUEST_TIMEOUT_SECS   a handler's time to answer (default 75)
+  API_SCHOOL_CONCURRENCY     one school's tenant requests at once (default 5)
+  API_SCHOOL_WAIT_MS         how long a request waits for its school's place (default 5000)
+  API_ADDRESS_CONCURRENCY    sign-ins from one address at once (default 4)
+  API_TRUST_FORWARDED_FOR    read the client's address from X-Forwarded-For (default false)
+  CORS_ALLOWED_ORIGINS       browser origins allowed, comma separated (default none)
   ENV                        development or production (JSON logs)
   RUST_LOG                   log filter";
 
@@ -47,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
             api_config.jwt_expires_minutes,
         ),
         refresh_days: api_config.refresh_expires_days,
+        guard: api::guard::Guard::new(api::guard::Limits::from_config(&api_config)),
     };
     let listener = tokio::net::TcpListener::bind(api_config.listen_addr)
         .await

@@ -18,6 +18,7 @@ use tower_http::{
 use crate::{
     AppState,
     error::problem,
+    guard,
     metrics::{self, HttpMetrics},
     routes,
 };
@@ -29,12 +30,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     let http_metrics = Arc::new(HttpMetrics::default());
+    let guard = state.guard.clone();
+    let cors_limits = state.guard.limits.clone();
     routes::all()
         .fallback(|| async { problem(StatusCode::NOT_FOUND, "route_not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
             problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        // Bodies are read whole before any extractor takes a connection.
+        .layer(axum::middleware::from_fn_with_state(guard, guard::read_body_then_run))
         .layer(CatchPanicLayer::custom(|_panic| -> Response {
             problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
         }))
@@ -50,6 +55,8 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %request.method(), route, request_id, school_id = tracing::field::Empty)
             }),
         )
+        // Outermost but for the request id: a preflight never reaches a handler.
+        .layer(tower::util::option_layer(guard::cors(&cors_limits)))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .with_state(state)
@@ -68,7 +75,7 @@ pub async fn serve(
     // as a bare Router, axum rebuilds it per connection (Router::with_state),
     // cloning every boxed route and its layers: about 130 KB held for as
     // long as the connection lives, 130 MB for 1,000 SSE subscribers.
-    let app = router(state).into_make_service();
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;
         hub.close();

@@ -14,7 +14,13 @@ pub const NO_MODEL: &str = "http://127.0.0.1:9";
 
 /// Serves the api router on a free loopback port; returns its base URL.
 pub async fn serve_api(pool: &PgPool) -> anyhow::Result<String> {
+    // One school's traffic: its share is the whole pool (see procs.rs).
+    let limits = api::guard::Limits {
+        school_concurrency: pool.options().get_max_connections() as usize,
+        ..Default::default()
+    };
     let state = api::AppState {
+        guard: api::guard::Guard::new(limits),
         pool: pool.clone(),
         keys: api::jwt::Keys::new(JWT_SECRET.as_bytes(), 60),
         refresh_days: 7,

@@ -97,6 +97,10 @@ pub async fn start_api(
         &[
             ("DATABASE_URL", shared::testing::app_url(database)),
             ("DATABASE_MAX_CONNECTIONS", max_connections.to_string()),
+            // Every benchmark request is one school's: its share is the
+            // whole pool here (the default is half), so the figures measure
+            // the request path, not the share.
+            ("API_SCHOOL_CONCURRENCY", max_connections.to_string()),
             ("JWT_SECRET", JWT_SECRET.into()),
             ("HOST", "127.0.0.1".into()),
             ("PORT", port.to_string()),

@@ -26,6 +26,22 @@ pub struct ApiConfig {
     pub jwt_secret: Secret<String>,
     pub jwt_expires_minutes: i64,
     pub refresh_expires_days: i64,
+    /// API_BODY_TIMEOUT_SECS: a client's time to send its whole body.
+    pub body_timeout: std::time::Duration,
+    /// API_REQUEST_TIMEOUT_SECS: a handler's time to answer.
+    pub request_timeout: std::time::Duration,
+    /// API_SCHOOL_CONCURRENCY: one school's tenant requests at once.
+    pub school_concurrency: usize,
+    /// API_SCHOOL_WAIT_MS: how long a request waits for its school's place.
+    pub school_wait: std::time::Duration,
+    /// CORS_ALLOWED_ORIGINS: browser origins allowed to call the api,
+    /// comma-separated (`https://app.example.ac.ke`); none by default.
+    pub cors_origins: Vec<String>,
+    /// API_ADDRESS_CONCURRENCY: sign-ins from one address at once.
+    pub address_concurrency: usize,
+    /// API_TRUST_FORWARDED_FOR: behind a proxy, read the client's address
+    /// from the last X-Forwarded-For hop.
+    pub trust_forwarded_for: bool,
 }
 
 /// Where email goes: an SMTP server, or (development default, with no
@@ -131,6 +147,16 @@ impl Config {
                 )));
             }
         };
+        // Each process that signs or checks tokens refuses a weak secret in
+        // production; the worker has none to check unless it is given one.
+        if environment == Environment::Production
+            && let Some(secret) = get("JWT_SECRET")
+            && let Some(why) = crate::secret::weakness(&secret)
+        {
+            return Err(ConfigError(format!(
+                "JWT_SECRET {why}: with ENV=production set a secret of your own"
+            )));
+        }
         let database_url = required(&get, "DATABASE_URL")?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError("DATABASE_URL must be a postgres:// URL".into()));
@@ -150,7 +176,8 @@ impl ApiConfig {
             return Err(ConfigError("JWT_SECRET must be at least 32 bytes".into()));
         }
         let port: u16 = parsed(&get, "PORT", 8000)?;
-        let host: std::net::IpAddr = parsed(&get, "HOST", std::net::Ipv4Addr::UNSPECIFIED.into())?;
+        // Loopback unless told otherwise: a development api is not on the network.
+        let host: std::net::IpAddr = parsed(&get, "HOST", std::net::Ipv4Addr::LOCALHOST.into())?;
         let jwt_expires_minutes: i64 = parsed(&get, "JWT_EXPIRES_MINUTES", 60)?;
         let refresh_expires_days: i64 = parsed(&get, "REFRESH_EXPIRES_DAYS", 7)?;
         if !(1..=24 * 60).contains(&jwt_expires_minutes) {
@@ -163,11 +190,48 @@ impl ApiConfig {
                 "REFRESH_EXPIRES_DAYS must be between 1 and 90".into(),
             ));
         }
+        let body_timeout_secs: u64 = parsed(&get, "API_BODY_TIMEOUT_SECS", 10)?;
+        let request_timeout_secs: u64 = parsed(&get, "API_REQUEST_TIMEOUT_SECS", 75)?;
+        let school_concurrency: usize = parsed(&get, "API_SCHOOL_CONCURRENCY", 5)?;
+        let school_wait_ms: u64 = parsed(&get, "API_SCHOOL_WAIT_MS", 5000)?;
+        if !(1..=300).contains(&body_timeout_secs) || !(1..=3600).contains(&request_timeout_secs) {
+            return Err(ConfigError(
+                "API_BODY_TIMEOUT_SECS must be 1 to 300 and API_REQUEST_TIMEOUT_SECS 1 to 3600"
+                    .into(),
+            ));
+        }
+        let cors_origins: Vec<String> = get("CORS_ALLOWED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_string())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        if let Some(bad) = cors_origins.iter().find(|origin| {
+            !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.contains('*')
+                || origin[8..].contains('/')
+        }) {
+            return Err(ConfigError(format!(
+                "CORS_ALLOWED_ORIGINS: {bad:?} is not an origin like https://app.example.ac.ke"
+            )));
+        }
+        if school_concurrency == 0 {
+            return Err(ConfigError(
+                "API_SCHOOL_CONCURRENCY must be at least 1".into(),
+            ));
+        }
         Ok(Self {
             listen_addr: SocketAddr::new(host, port),
             jwt_secret: Secret::new(jwt_secret),
             jwt_expires_minutes,
             refresh_expires_days,
+            body_timeout: std::time::Duration::from_secs(body_timeout_secs),
+            request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+            school_concurrency,
+            school_wait: std::time::Duration::from_millis(school_wait_ms),
+            cors_origins,
+            address_concurrency: parsed(&get, "API_ADDRESS_CONCURRENCY", 4usize)?.max(1),
+            trust_forwarded_for: parsed(&get, "API_TRUST_FORWARDED_FOR", false)?,
         })
     }
 }
@@ -248,6 +312,45 @@ mod tests {
             ApiConfig::from_lookup(&env).unwrap()
         );
         assert!(!shown.contains(SECRET) && !shown.contains("pw@"));
+    }
+
+    #[test]
+    fn production_refuses_a_published_or_weak_jwt_secret() {
+        for weak in [
+            "change-me-to-a-long-random-string-of-at-least-32-bytes",
+            "dev-only-jwt-secret-change-me-0123456789abcdef",
+            SECRET,
+        ] {
+            let pairs = [
+                ("ENV", "production"),
+                ("DATABASE_URL", "postgres://a@b/c"),
+                ("JWT_SECRET", weak),
+            ];
+            let env = lookup(&pairs);
+            let err = Config::from_lookup(&env).unwrap_err().to_string();
+            assert!(err.contains("JWT_SECRET") && !err.contains(weak), "{err}");
+        }
+        let strong = lookup(&[
+            ("ENV", "production"),
+            ("DATABASE_URL", "postgres://a@b/c"),
+            (
+                "JWT_SECRET",
+                "q8Jx0mZ3vR7tYk2LwP9sN4bH6cF1dG5eA0uI3oE7yT8rW2qX5zV9nM4lK6jB1hC3",
+            ),
+        ]);
+        assert!(Config::from_lookup(&strong).is_ok());
+        // Development keeps working with the example secret.
+        let dev = lookup(&[("DATABASE_URL", "postgres://a@b/c"), ("JWT_SECRET", SECRET)]);
+        assert!(Config::from_lookup(&dev).is_ok());
+    }
+
+    #[test]
+    fn the_api_listens_on_loopback_unless_host_says_otherwise() {
+        let api = ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET)])).unwrap();
+        assert!(api.listen_addr.ip().is_loopback());
+        let api =
+            ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET), ("HOST", "0.0.0.0")])).unwrap();
+        assert!(api.listen_addr.ip().is_unspecified());
     }
 
     #[test]

@@ -14,12 +14,14 @@ use shared::{
 use uuid::Uuid;
 
 use super::auth::bearer_claims;
-use crate::{AppState, error::ApiError};
+use crate::{AppState, error::ApiError, guard::SchoolPlace};
 
 pub const SCHOOL_HEADER: &str = "x-school-id";
 
 pub struct Tenant {
     pub tx: Tx,
+    /// The school's place, held as long as the transaction.
+    _place: SchoolPlace,
     pub school_id: Uuid,
     pub user_id: Uuid,
     pub role: Role,
@@ -71,6 +73,7 @@ impl FromRequestParts<AppState> for Tenant {
                     "send one X-School-ID holding a school id (a UUID)",
                 )
             })?;
+        let place = state.guard.enter(school_id).await?;
         let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
         let Some(role) = user::role_in_school(&mut tx, school_id, claims.sub).await? else {
             return Err(not_a_member(state, claims.sub).await);
@@ -78,6 +81,7 @@ impl FromRequestParts<AppState> for Tenant {
         tracing::Span::current().record("school_id", tracing::field::display(school_id));
         Ok(Self {
             tx,
+            _place: place,
             school_id,
             user_id: claims.sub,
             role,

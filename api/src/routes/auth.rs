@@ -10,6 +10,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{AuthUser, Json},
+    guard::AddressPlace,
     openapi::PublicErrors,
 };
 
@@ -100,6 +101,7 @@ async fn tokens(
     responses((status = 201, body = Tokens), PublicErrors))]
 async fn register(
     State(state): State<AppState>,
+    _place: AddressPlace,
     Json(body): Json<Registration>,
 ) -> Result<(StatusCode, Json<Tokens>), ApiError> {
     let account = user::register(&state.pool, &body.email, &body.full_name, &body.password).await?;
@@ -115,6 +117,7 @@ async fn register(
     responses((status = 200, body = Tokens), PublicErrors))]
 async fn login(
     State(state): State<AppState>,
+    _place: AddressPlace,
     Json(body): Json<Credentials>,
 ) -> Result<Json<Tokens>, ApiError> {
     let account = user::login(&state.pool, &body.email, &body.password).await?;
@@ -126,6 +129,7 @@ async fn login(
     responses((status = 200, body = Tokens), PublicErrors))]
 async fn refresh_tokens(
     State(state): State<AppState>,
+    _place: AddressPlace,
     Json(body): Json<RefreshRequest>,
 ) -> Result<Json<Tokens>, ApiError> {
     let (user_id, next) =

@@ -1,25 +1,14 @@
 //! GET /openapi.json (OpenAPI 3.1, generated from the handlers) and a
-//! human docs page at /docs.
+//! human docs page at /docs: Swagger UI, its scripts and styles served
+//! from the binary (pinned by the crate's version), so it renders on a
+//! school network with no internet.
 
 use std::sync::Arc;
 
-use axum::{Router, response::Html, routing::get};
+use axum::{Router, routing::get};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::AppState;
-
-const DOCS_PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>SchoolOps API</title>
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-</head>
-<body>
-  <script id="api-reference" data-url="/openapi.json"></script>
-  <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"></script>
-  <noscript>The interactive reference needs JavaScript; the raw document is at <a href="/openapi.json">/openapi.json</a>.</noscript>
-</body>
-</html>"#;
 
 pub fn router(api: utoipa::openapi::OpenApi) -> Router<AppState> {
     let document = Arc::new(api.to_json().expect("the OpenAPI document serialises"));
@@ -36,5 +25,9 @@ pub fn router(api: utoipa::openapi::OpenApi) -> Router<AppState> {
                 }
             }),
         )
-        .route("/docs", get(|| async { Html(DOCS_PAGE) }))
+        .merge(
+            // validator "none": Swagger UI would otherwise fetch a badge from
+            // an outside validator.
+            SwaggerUi::new("/docs").config(Config::new(["/openapi.json"]).validator_url("none")),
+        )
 }

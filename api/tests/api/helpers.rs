@@ -46,9 +46,21 @@ impl TestApp {
         Self::spawn_until(std::future::pending()).await
     }
 
+    /// Like `spawn`, with the request path's limits (deadlines, CORS) set.
+    pub async fn spawn_with_limits(limits: api::guard::Limits) -> Self {
+        Self::spawn_serving(std::future::pending(), limits).await
+    }
+
     /// Like `spawn`, with a server that shuts down when `shutdown` resolves.
     pub async fn spawn_until(
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        Self::spawn_serving(shutdown, api::guard::Limits::default()).await
+    }
+
+    async fn spawn_serving(
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        limits: api::guard::Limits,
     ) -> Self {
         shared::telemetry::init_tracing(shared::config::Environment::Development);
         let database = fresh_database().await;
@@ -58,6 +70,7 @@ impl TestApp {
             .expect("the test role is the runtime role, bound by RLS");
         let keys = Keys::new(JWT_SECRET.as_bytes(), 60);
         let state = AppState {
+            guard: api::guard::Guard::new(limits),
             pool: pool.clone(),
             keys: keys.clone(),
             refresh_days: 7,

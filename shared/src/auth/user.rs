@@ -33,12 +33,6 @@ pub struct Membership {
 const FREE_ATTEMPTS: i32 = 5;
 const MAX_LOCK_SECONDS: i64 = 15 * 60;
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::Internal(e.into()))
-}
-
 pub async fn register(
     pool: &PgPool,
     email: &str,
@@ -49,7 +43,7 @@ pub async fn register(
     let full_name = text::name("full_name", full_name, 120)?;
     password::validate(password_text)?;
     let owned = password_text.to_owned();
-    let hash = blocking(move || password::hash(&owned)).await??;
+    let hash = password::bounded(move || password::hash(&owned)).await??;
     let account = sqlx::query_as(
         "INSERT INTO users (id, email, full_name, password_hash) VALUES ($1, $2, $3, $4)
          RETURNING id, email, full_name, created_at",
@@ -92,7 +86,7 @@ pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Ac
         |c| c.password_hash.clone(),
     );
     let attempt = password_text.to_owned();
-    let ok = blocking(move || password::verify(&stored, &attempt)).await?;
+    let ok = password::bounded(move || password::verify(&stored, &attempt)).await?;
     let invalid = || Error::unauthenticated("invalid_credentials", "email or password is wrong");
     let Some(credentials) = found else {
         return Err(invalid());

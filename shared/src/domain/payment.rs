@@ -131,7 +131,7 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
             "amount must be greater than zero",
         ));
     }
-    let mut txn_ref = text::optional("txn_ref", new.txn_ref.as_deref(), 64)?;
+    let mut txn_ref = text::reference("txn_ref", new.txn_ref.as_deref(), 64)?;
     // M-Pesa codes are upper case; "qkh94m1z11" is the same payment again
     // and must meet the unique key, not slip past it.
     if new.method == Method::Mpesa {

@@ -12,7 +12,7 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts 07.., 01.., 7.., 1.., 2547.., +254.., with spaces or dashes.
     pub fn parse(input: &str) -> Result<Self> {
-        let compact: String = input
+        let compact: String = crate::domain::text::identifier_form(input)
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
             .collect();

@@ -35,7 +35,9 @@ pub enum Status {
 
 text_enum!(Status);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// MALE, FEMALE or OTHER, accepted in any letter case and as M or F
+/// (the seed's clients send `"Male"`); stored and returned upper-case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
@@ -47,10 +49,35 @@ pub enum Gender {
 
 text_enum!(Gender);
 
+impl Gender {
+    /// MALE, FEMALE or OTHER in any letter case, or M or F.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_uppercase().as_str() {
+            "MALE" | "M" => Some(Gender::Male),
+            "FEMALE" | "F" => Some(Gender::Female),
+            "OTHER" => Some(Gender::Other),
+            _ => None,
+        }
+    }
+}
+
+/// Clients in the wild send `"Male"`: read leniently, refuse clearly.
+impl<'de> Deserialize<'de> for Gender {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Gender::parse(&raw).ok_or_else(|| {
+            let shown: String = raw.chars().take(16).collect();
+            serde::de::Error::custom(format!(
+                "gender {shown:?} is not one of MALE, FEMALE or OTHER (any letter case; M or F also do)"
+            ))
+        })
+    }
+}
+
 /// The school's own key for a learner, what parents type as the M-Pesa
 /// account number: letters, digits and / - . _, stored upper-case.
 pub fn admission_no(raw: &str) -> Result<String> {
-    let value = raw.trim().to_uppercase();
+    let value = super::text::identifier_form(raw).to_uppercase();
     let valid = (1..=32).contains(&value.len())
         && value
             .chars()

@@ -166,7 +166,7 @@ pub async fn create(conn: &mut PgConnection, actor: Uuid, new: NewSchedule) -> R
         }
     };
     let cron = new.cron.trim().to_string();
-    Timing::parse(&cron, &timezone)?;
+    Timing::parse_for_schedule(&cron, &timezone)?;
     let grace = grace(new.grace_seconds)?;
     let min_balance = min_balance(&new.audience)?;
     let id = Uuid::now_v7();
@@ -248,7 +248,13 @@ pub async fn update(
         .as_deref()
         .map(str::trim)
         .unwrap_or(&before.timezone);
-    Timing::parse(cron, timezone)?;
+    // A changed timing must keep runs apart; disabling or renaming a stored
+    // schedule always works.
+    if cron != before.cron || timezone != before.timezone {
+        Timing::parse_for_schedule(cron, timezone)?;
+    } else {
+        Timing::parse(cron, timezone)?;
+    }
     let enabled = changes.enabled.unwrap_or(before.enabled);
     // Turned on, or its timing changed: ticks before now are not owed.
     let restart =

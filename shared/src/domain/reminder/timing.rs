@@ -43,6 +43,36 @@ impl Timing {
         Ok(timing)
     }
 
+    /// `parse`, for a schedule a member sets: its runs must also be at
+    /// least `MIN_INTERVAL` apart. (The scheduler reads stored schedules
+    /// with `parse`: they passed this when they were written.)
+    pub fn parse_for_schedule(expression: &str, timezone: &str) -> Result<Self> {
+        let timing = Self::parse(expression, timezone)?;
+        timing.refuse_ticks_closer_than(MIN_INTERVAL, expression.trim())?;
+        Ok(timing)
+    }
+
+    /// Reminders reach parents: a schedule fires at most once per
+    /// `MIN_INTERVAL`. The next `TICKS_CHECKED` ticks are compared, which
+    /// covers at least a fortnight of any expression that passes.
+    fn refuse_ticks_closer_than(&self, least: chrono::TimeDelta, expression: &str) -> Result<()> {
+        let zoned = Utc::now().with_timezone(&self.zone);
+        let ticks: Vec<_> = self.cron.after(&zoned).take(TICKS_CHECKED).collect();
+        if let Some(pair) = ticks.windows(2).find(|pair| pair[1] - pair[0] < least) {
+            return Err(Error::invalid(
+                "cron_too_frequent",
+                format!(
+                    "{expression:?} fires {} apart (at {} and {}); reminders may run at most every {} minutes",
+                    apart(pair[1] - pair[0]),
+                    pair[0].format("%a %H:%M"),
+                    pair[1].format("%a %H:%M"),
+                    least.num_minutes()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The first tick strictly after `instant`.
     pub fn next_after(&self, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.cron
@@ -76,6 +106,18 @@ pub fn parse_zone(timezone: &str) -> Result<Tz> {
     })
 }
 
+fn apart(gap: chrono::TimeDelta) -> String {
+    match gap.num_minutes() {
+        0 => format!("{} seconds", gap.num_seconds()),
+        1 => "1 minute".into(),
+        minutes => format!("{minutes} minutes"),
+    }
+}
+
+/// The shortest time between two runs of one schedule.
+pub const MIN_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
+const TICKS_CHECKED: usize = 1500;
+
 fn invalid_cron(detail: String) -> Error {
     Error::invalid("invalid_cron", detail)
 }
@@ -89,6 +131,32 @@ mod tests {
         DateTime::parse_from_rfc3339(text)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn schedules_firing_less_than_15_minutes_apart_are_refused() {
+        for busy in [
+            "* * * * *",
+            "*/5 9 * * Mon",
+            "0,10 9 * * *",
+            "0 */1 * * * *",
+            "0 0,14 8 * * Fri",
+        ] {
+            let err = Timing::parse_for_schedule(busy, "Africa/Nairobi").unwrap_err();
+            assert_eq!(err.code(), Some("cron_too_frequent"), "{busy}");
+        }
+        for fine in [
+            "*/15 9 * * Mon",
+            "0 9 * * Mon",
+            "@daily",
+            "0,15,30,45 * * * *",
+            "@hourly",
+        ] {
+            assert!(
+                Timing::parse_for_schedule(fine, "Africa/Nairobi").is_ok(),
+                "{fine}"
+            );
+        }
     }
 
     #[test]
