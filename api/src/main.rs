@@ -2,13 +2,40 @@
 
 use anyhow::Context;
 use api::{AppState, jwt::Keys};
+use clap::Parser;
 use shared::{
     config::{self, ApiConfig, Config},
     db, shutdown, telemetry,
 };
 
+/// What `api --help` says after the usage: the api takes no flags, only
+/// the environment (and a .env file in the working directory).
+const ENVIRONMENT: &str =
+    "Configured by the environment (a .env file in the working directory counts):
+  DATABASE_URL               the runtime role schoolops_app (required)
+  DATABASE_MAX_CONNECTIONS   pool size (default 10)
+  JWT_SECRET                 at least 32 bytes (required)
+  JWT_EXPIRES_MINUTES        access token lifetime (default 60)
+  REFRESH_EXPIRES_DAYS       refresh token lifetime (default 7)
+  HOST, PORT                 where to listen (default 127.0.0.1:8000)
+  API_BODY_TIMEOUT_SECS      a client's time to send its whole body (default 10)
+  API_REQUEST_TIMEOUT_SECS   a handler's time to answer (default 75)
+  API_SCHOOL_CONCURRENCY     one school's tenant requests at once (default 5)
+  API_SCHOOL_WAIT_MS         how long a request waits for its school's place (default 5000)
+  API_ADDRESS_CONCURRENCY    sign-ins from one address at once (default 4)
+  API_TRUST_FORWARDED_FOR    read the client's address from X-Forwarded-For (default false)
+  CORS_ALLOWED_ORIGINS       browser origins allowed, comma separated (default none)
+  ENV                        development or production (JSON logs)
+  RUST_LOG                   log filter";
+
+/// api: the SchoolOps HTTP api; serves until SIGTERM or Ctrl-C
+#[derive(Parser)]
+#[command(name = "api", after_help = ENVIRONMENT)]
+struct Args {}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    Args::parse();
     config::load_dotenv();
     let config = Config::from_lookup(config::env_lookup)?;
     let api_config = ApiConfig::from_lookup(config::env_lookup)?;

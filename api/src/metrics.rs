@@ -11,35 +11,71 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use shared::metrics::{Counter, Histogram, LATENCY_BUCKETS};
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+use shared::metrics::{LatencyFamily, latency_family};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Answered {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Route {
+    method: &'static str,
+    route: String,
+}
 
 pub struct HttpMetrics {
-    requests: Counter,
-    latency: Histogram,
+    requests: Family<Answered, Counter>,
+    latency: LatencyFamily<Route>,
+    sse_subscribers: Gauge,
+    registry: Registry,
 }
 
 impl Default for HttpMetrics {
     fn default() -> Self {
+        let requests = Family::<Answered, Counter>::default();
+        let latency = latency_family::<Route>();
+        let sse_subscribers = Gauge::default();
+        // Help texts without their final period: the library adds it.
+        let mut registry = Registry::default();
+        registry.register(
+            "schoolops_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "schoolops_http_request_duration_seconds",
+            "Time to the response head, by method and route template (an SSE stream counts until its head)",
+            latency.clone(),
+        );
+        registry.register(
+            "schoolops_sse_subscribers",
+            "Open GET /events streams in this process",
+            sse_subscribers.clone(),
+        );
         Self {
-            requests: Counter::new(
-                "schoolops_http_requests_total",
-                "HTTP requests answered, by method, route template and status.",
-                &["method", "route", "status"],
-            ),
-            latency: Histogram::new(
-                "schoolops_http_request_duration_seconds",
-                "Time to the response head, by method and route template (an SSE stream counts until its head).",
-                &["method", "route"],
-                LATENCY_BUCKETS,
-            ),
+            requests,
+            latency,
+            sse_subscribers,
+            registry,
         }
     }
 }
 
 impl HttpMetrics {
-    pub fn render(&self, out: &mut String) {
-        self.requests.render(out);
-        self.latency.render(out);
+    /// The scrape, with `open_streams` (read from the hub just now) as the
+    /// SSE gauge.
+    pub fn render(&self, open_streams: usize, content_type: &str) -> String {
+        self.sse_subscribers
+            .set(i64::try_from(open_streams).unwrap_or(i64::MAX));
+        shared::metrics::encode(&[&self.registry], content_type)
     }
 }
 
@@ -58,12 +94,19 @@ pub async fn track(
     let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
+    let elapsed = started.elapsed().as_secs_f64();
     metrics
         .requests
-        .inc(&[method, &route, response.status().as_str()]);
+        .get_or_create(&Answered {
+            method,
+            route: route.clone(),
+            status: response.status().as_u16(),
+        })
+        .inc();
     metrics
         .latency
-        .observe(&[method, &route], started.elapsed().as_secs_f64());
+        .get_or_create(&Route { method, route })
+        .observe(elapsed);
     response
 }
 

@@ -48,10 +48,13 @@ pub struct SchoolHeader(
     Uuid,
 );
 
-/// Keyset pagination: `limit` (1..500, default 50) and `after` (the last id seen).
+/// Keyset pagination: `limit` (1..500, default 50) and `after` (the last id
+/// seen). Read by the `PageRequest` extractor; listed in each list
+/// operation's `params`.
 #[derive(Debug, serde::Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub after: Option<Uuid>,
 }

@@ -1,5 +1,7 @@
 //! The domain's one error type. Client errors carry a kind and a stable
-//! machine code; the api maps the kind to an HTTP status.
+//! machine code; the api maps the kind to an HTTP status. Database errors
+//! become `Error` in `db::constraints`, which owns the table of named
+//! constraints: that module depends on this one, never the reverse.
 
 use std::borrow::Cow;
 
@@ -87,14 +89,5 @@ impl Error {
             Self::Client { kind, .. } => Some(*kind),
             _ => None,
         }
-    }
-}
-
-/// Database errors caused by the request (a duplicate key, a link to a row
-/// that is not there, a value out of range) become client errors here, in
-/// one place; the rest stay internal.
-impl From<sqlx::Error> for Error {
-    fn from(err: sqlx::Error) -> Self {
-        crate::db::constraints::classify(err)
     }
 }

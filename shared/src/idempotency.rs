@@ -14,16 +14,26 @@ pub struct Stored {
     pub body: Value,
 }
 
-/// A key must be 1 to 255 visible ASCII characters.
-pub fn parse_key(raw: &str) -> Result<String> {
-    let key = raw.trim();
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::invalid(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 255 visible ASCII characters",
-        ));
+/// An Idempotency-Key as sent: 1 to 255 visible ASCII characters, blanks
+/// around it ignored. Only `parse` builds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key(String);
+
+impl Key {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let key = raw.trim();
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(Self(key.to_string()))
     }
-    Ok(key.to_string())
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 pub fn fingerprint(request: &impl Serialize) -> Vec<u8> {
@@ -35,14 +45,14 @@ pub fn fingerprint(request: &impl Serialize) -> Vec<u8> {
 pub async fn replay(
     conn: &mut PgConnection,
     user_id: Uuid,
-    key: &str,
+    key: &Key,
     hash: &[u8],
 ) -> Result<Option<Stored>> {
     let found: Option<(Vec<u8>, i16, Value)> = sqlx::query_as(
         "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
     )
     .bind(user_id)
-    .bind(key)
+    .bind(key.as_str())
     .fetch_optional(conn)
     .await?;
     match found {
@@ -63,7 +73,7 @@ pub async fn replay(
 pub async fn remember(
     conn: &mut PgConnection,
     user_id: Uuid,
-    key: &str,
+    key: &Key,
     hash: &[u8],
     status: u16,
     body: &impl Serialize,
@@ -74,11 +84,26 @@ pub async fn remember(
          VALUES (app_school_id(), $1, $2, $3, $4, $5)",
     )
     .bind(user_id)
-    .bind(key)
+    .bind(key.as_str())
     .bind(hash)
     .bind(status as i16)
     .bind(body)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    #[test]
+    fn a_key_is_trimmed_visible_ascii_of_at_most_255_characters() {
+        assert_eq!(Key::parse("  retry-1 ").unwrap().as_str(), "retry-1");
+        for bad in ["", "   ", "two words", "caf\u{e9}", &"k".repeat(256)] {
+            let error = Key::parse(bad).unwrap_err();
+            assert_eq!(error.code(), Some("invalid_idempotency_key"), "{bad:?}");
+        }
+        assert!(Key::parse(&"k".repeat(255)).is_ok());
+    }
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 use axum::{
     Json, Router,
     extract::State,
-    http::{StatusCode, header::CONTENT_TYPE},
+    http::{
+        HeaderMap, StatusCode,
+        header::{ACCEPT, CONTENT_TYPE},
+    },
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -49,7 +52,10 @@ async fn readyz(State(pool): State<PgPool>) -> Response {
     }
 }
 
-async fn scrape(State(pool): State<PgPool>) -> impl IntoResponse {
-    let text = crate::metrics::render(&pool).await;
-    ([(CONTENT_TYPE, shared::metrics::CONTENT_TYPE)], text)
+/// OpenMetrics when `Accept` asks for it, the classic text format otherwise.
+async fn scrape(State(pool): State<PgPool>, headers: HeaderMap) -> impl IntoResponse {
+    let content_type =
+        shared::metrics::content_type(headers.get(ACCEPT).and_then(|accept| accept.to_str().ok()));
+    let text = crate::metrics::render(&pool, content_type).await;
+    ([(CONTENT_TYPE, content_type)], text)
 }

@@ -2,23 +2,20 @@
 //! runtime role checked, jobs run until SIGTERM, in-flight jobs drained.
 
 use anyhow::Context;
+use clap::Parser;
 use shared::{
     config::{self, Config, MailConfig},
     db,
     ollama::{OllamaClient, OllamaConfig},
     shutdown, telemetry,
 };
-use worker::{Ctx, Options, options::HELP};
+use worker::{Ctx, Options, options::Args};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("{HELP}");
-        return Ok(());
-    }
+    // .env first: its WORKER_* lines count as the environment.
     config::load_dotenv();
-    let options = Options::parse(&args, config::env_lookup)?;
+    let options = Options::from(Args::parse());
     let config = Config::from_lookup(config::env_lookup)?;
     let mailer = worker::mail::Mailer::new(&MailConfig::from_lookup(config::env_lookup)?)?;
     let ollama = OllamaConfig::from_lookup(config::env_lookup)?;

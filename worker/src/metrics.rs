@@ -3,29 +3,49 @@
 //! rows pruned, and each queue's depth and delay read from apalis.jobs
 //! when scraped.
 
-use shared::metrics::{self, Counter, Histogram, LATENCY_BUCKETS};
+use std::sync::LazyLock;
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge},
+    registry::Registry,
+};
+use shared::metrics::{LatencyFamily, latency_family};
 use sqlx::PgPool;
 
-/// Outcome `done`, `retry` (failed, will run again after a backoff) or
-/// `failed` (failed for good, recorded on the operation).
-pub static JOBS: Counter = Counter::new(
-    "schoolops_jobs_total",
-    "Job attempts finished in this process, by queue and outcome (done, retry, failed).",
-    &["queue", "outcome"],
-);
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabels {
+    pub queue: &'static str,
+    /// `done`, `retry` (failed, will run again after a backoff) or `failed`
+    /// (failed for good, recorded on the operation).
+    pub outcome: &'static str,
+}
 
-pub static JOB_SECONDS: Histogram = Histogram::new(
-    "schoolops_job_duration_seconds",
-    "Time a job attempt ran, by queue.",
-    &["queue"],
-    LATENCY_BUCKETS,
-);
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QueueLabel {
+    pub queue: &'static str,
+}
 
-pub static PRUNED: Counter = Counter::new(
-    "schoolops_pruned_total",
-    "Rows deleted by retention in this process: finished jobs and events.",
-    &["table"],
-);
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TableLabel {
+    pub table: &'static str,
+}
+
+/// Queue gauges read from the database; the name comes back as text.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueName {
+    queue: String,
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// Exposed as `schoolops_jobs_total`.
+pub static JOBS: LazyLock<Family<JobLabels, Counter>> = LazyLock::new(Family::default);
+
+pub static JOB_SECONDS: LazyLock<LatencyFamily<QueueLabel>> = LazyLock::new(latency_family);
+
+/// Exposed as `schoolops_pruned_total`.
+pub static PRUNED: LazyLock<Family<TableLabel, Counter>> = LazyLock::new(Family::default);
 
 /// Statuses as apalis-postgres 1.0 writes them: a job waits while Pending
 /// or Failed with attempts left (the fetch query's own condition), and is
@@ -57,55 +77,67 @@ struct QueueState {
 /// The whole scrape. Counters are this process's; the queue gauges are
 /// the database's, the same from every worker (aggregate them with max),
 /// and left out, with `schoolops_queue_read` 0, when it does not answer.
-pub async fn render(pool: &PgPool) -> String {
-    let mut out = String::new();
-    JOBS.render(&mut out);
-    JOB_SECONDS.render(&mut out);
-    PRUNED.render(&mut out);
+/// Help texts go without their final period: the library adds it.
+pub async fn render(pool: &PgPool, content_type: &str) -> String {
+    let mut registry = Registry::default();
+    registry.register(
+        "schoolops_jobs",
+        "Job attempts finished in this process, by queue and outcome (done, retry, failed)",
+        JOBS.clone(),
+    );
+    registry.register(
+        "schoolops_job_duration_seconds",
+        "Time a job attempt ran, by queue",
+        JOB_SECONDS.clone(),
+    );
+    registry.register(
+        "schoolops_pruned",
+        "Rows deleted by retention in this process: finished jobs and events",
+        PRUNED.clone(),
+    );
     let read = sqlx::query_as::<_, QueueState>(QUEUE_STATE)
         .bind(crate::QUEUES)
         .fetch_all(pool)
         .await;
-    metrics::gauge(
-        &mut out,
+    let answered = FloatGauge::default();
+    answered.set(if read.is_ok() { 1.0 } else { 0.0 });
+    registry.register(
         "schoolops_queue_read",
-        "1 when the queue gauges below were read from the database, 0 when it did not answer.",
-        &[],
-        [(vec![], if read.is_ok() { 1.0 } else { 0.0 })],
+        "1 when the queue gauges below were read from the database, 0 when it did not answer",
+        answered,
     );
-    let states = match read {
-        Ok(states) => states,
+    match read {
+        Ok(states) => {
+            let by_queue = |value: fn(&QueueState) -> f64| {
+                let family = Family::<QueueName, FloatGauge>::default();
+                for state in &states {
+                    family
+                        .get_or_create(&QueueName {
+                            queue: state.queue.clone(),
+                        })
+                        .set(value(state));
+                }
+                family
+            };
+            registry.register(
+                "schoolops_queue_depth",
+                "Jobs waiting to run, by queue (new, and failed with attempts left, including those backing off)",
+                by_queue(|s| s.waiting),
+            );
+            registry.register(
+                "schoolops_queue_running",
+                "Jobs a worker has claimed and not yet finished, by queue",
+                by_queue(|s| s.held),
+            );
+            registry.register(
+                "schoolops_queue_oldest_due_seconds",
+                "How long the oldest waiting job has been due, by queue: the queue's delay",
+                by_queue(|s| s.oldest_due),
+            );
+        }
         Err(error) => {
             tracing::warn!(error = %error, "could not read the queues for /metrics");
-            return out;
         }
-    };
-    let by_queue = |value: fn(&QueueState) -> f64| {
-        states
-            .iter()
-            .map(move |state| (vec![state.queue.clone()], value(state)))
-            .collect::<Vec<_>>()
-    };
-    metrics::gauge(
-        &mut out,
-        "schoolops_queue_depth",
-        "Jobs waiting to run, by queue (new, and failed with attempts left, including those backing off).",
-        &["queue"],
-        by_queue(|s| s.waiting),
-    );
-    metrics::gauge(
-        &mut out,
-        "schoolops_queue_running",
-        "Jobs a worker has claimed and not yet finished, by queue.",
-        &["queue"],
-        by_queue(|s| s.held),
-    );
-    metrics::gauge(
-        &mut out,
-        "schoolops_queue_oldest_due_seconds",
-        "How long the oldest waiting job has been due, by queue: the queue's delay.",
-        &["queue"],
-        by_queue(|s| s.oldest_due),
-    );
-    out
+    }
+    shared::metrics::encode(&[&registry], content_type)
 }

@@ -1,38 +1,111 @@
-//! Worker options from flags or the environment; `worker --help` lists them.
+//! Worker options from flags or the environment (flags win), parsed by
+//! clap; `worker --help` lists them.
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use clap::Parser;
 
-pub const HELP: &str = "worker: runs SchoolOps background jobs
+/// What `worker --help` says after the options.
+const ALSO_READ: &str =
+    "Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
+SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM,
+OLLAMA_BASE_URL, OLLAMA_MODEL and the OLLAMA_*_TIMEOUT seconds.";
 
-USAGE: worker [--queues Q1,Q2] [--concurrency N] [--batch-size N] [--heartbeat-secs N] [--shutdown-secs N]
-              [--scheduler-secs N] [--http-port N] [--prune-secs N] [--prune-jobs-days N]
-              [--prune-events-days N]
+/// worker: runs SchoolOps background jobs
+#[derive(Debug, Parser)]
+#[command(name = "worker", after_help = ALSO_READ)]
+pub struct Args {
+    /// Queues to serve, comma separated (default: all). Known: invoices.generate,
+    /// payments.post, notifications.send, notifications.email, chat.reply, reminders.send
+    #[arg(long, env = "WORKER_QUEUES", value_name = "Q1,Q2", value_parser = queues)]
+    queues: Option<Queues>,
+    /// Jobs in flight per queue (1 to 256)
+    #[arg(long, env = "WORKER_CONCURRENCY", value_name = "N", default_value = "8", value_parser = whole)]
+    concurrency: u64,
+    /// Jobs fetched per poll (1 to 1000)
+    #[arg(long, env = "WORKER_BATCH_SIZE", value_name = "N", default_value = "10", value_parser = whole)]
+    batch_size: u64,
+    /// Worker heartbeat; a worker missing 3 is presumed dead and its jobs go
+    /// back to the queue
+    #[arg(long, env = "WORKER_HEARTBEAT_SECS", value_name = "N", default_value = "10", value_parser = whole)]
+    heartbeat_secs: u64,
+    /// On SIGTERM, how long in-flight jobs may finish
+    #[arg(long, env = "WORKER_SHUTDOWN_SECS", value_name = "N", default_value = "30", value_parser = whole)]
+    shutdown_secs: u64,
+    /// How often to look for due reminder ticks; 0 turns the scheduler off in
+    /// this process. Any number of processes may run it: each tick still runs once
+    #[arg(long, env = "WORKER_SCHEDULER_SECS", value_name = "N", default_value = "5", value_parser = whole)]
+    scheduler_secs: u64,
+    /// Serve /healthz (process up), /readyz (database answers) and /metrics
+    /// (Prometheus) on 0.0.0.0:N; 0 turns it off. Processes sharing a host need a port each
+    #[arg(long, env = "WORKER_HTTP_PORT", value_name = "N", default_value = "9000", value_parser = port)]
+    http_port: u16,
+    /// How often to delete finished jobs and old events; 0 turns pruning off in
+    /// this process. Any number of processes may run it: one at a time does the work
+    #[arg(long, env = "WORKER_PRUNE_SECS", value_name = "N", default_value = "3600", value_parser = whole)]
+    prune_secs: u64,
+    /// Keep finished jobs this many days; 0 keeps them
+    #[arg(long, env = "WORKER_PRUNE_JOBS_DAYS", value_name = "N", default_value = "7", value_parser = whole)]
+    prune_jobs_days: u64,
+    /// Keep events (the SSE history) this many days; 0 keeps them
+    #[arg(long, env = "WORKER_PRUNE_EVENTS_DAYS", value_name = "N", default_value = "30", value_parser = whole)]
+    prune_events_days: u64,
+}
 
-  --queues          queues to serve, comma separated (WORKER_QUEUES; default: all)
-                    known: invoices.generate, payments.post, notifications.send, notifications.email,
-                    chat.reply, reminders.send
-  --concurrency     jobs in flight per queue (WORKER_CONCURRENCY; default 8)
-  --batch-size      jobs fetched per poll (WORKER_BATCH_SIZE; default 10)
-  --heartbeat-secs  worker heartbeat; a worker missing 3 is presumed dead and its
-                    jobs go back to the queue (WORKER_HEARTBEAT_SECS; default 10)
-  --shutdown-secs   on SIGTERM, how long in-flight jobs may finish (WORKER_SHUTDOWN_SECS; default 30)
-  --scheduler-secs  how often to look for due reminder ticks; 0 turns the scheduler off in this
-                    process (WORKER_SCHEDULER_SECS; default 5). Any number of processes may run it:
-                    each tick still runs once.
-  --http-port       serve /healthz (process up), /readyz (database answers) and /metrics
-                    (Prometheus) on 0.0.0.0:N; 0 turns it off (WORKER_HTTP_PORT; default 9000).
-                    Processes sharing a host need a port each.
-  --prune-secs      how often to delete finished jobs and old events; 0 turns pruning off in this
-                    process (WORKER_PRUNE_SECS; default 3600). Any number of processes may run it:
-                    one at a time does the work.
-  --prune-jobs-days   keep finished jobs this many days; 0 keeps them (WORKER_PRUNE_JOBS_DAYS; default 7)
-  --prune-events-days keep events (the SSE history) this many days; 0 keeps them
-                    (WORKER_PRUNE_EVENTS_DAYS; default 30)
+/// A whole number; surrounding blanks are ignored, as they always were.
+fn whole(value: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("needs a whole number, got {value:?}"))
+}
 
-Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
-SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM.";
+fn port(value: &str) -> Result<u16, String> {
+    let number = whole(value)?;
+    u16::try_from(number).map_err(|_| format!("must be at most 65535, got {number}"))
+}
+
+#[derive(Debug, Clone)]
+struct Queues(Vec<String>);
+
+/// Comma separated, blanks around names and empty names ignored; an
+/// unknown name is an error.
+fn queues(value: &str) -> Result<Queues, String> {
+    let queues: Vec<String> = value
+        .split(',')
+        .map(|q| q.trim().to_string())
+        .filter(|q| !q.is_empty())
+        .collect();
+    match queues.iter().find(|q| !crate::QUEUES.contains(&q.as_str())) {
+        Some(unknown) => Err(format!(
+            "unknown queue {unknown:?}; known: {}",
+            crate::QUEUES.join(", ")
+        )),
+        None => Ok(Queues(queues)),
+    }
+}
+
+impl From<Args> for Options {
+    /// Out-of-range numbers are brought into range, 0 turns a period off.
+    fn from(args: Args) -> Self {
+        let every = |secs: u64| (secs != 0).then(|| Duration::from_secs(secs));
+        Self {
+            queues: args.queues.map(|Queues(queues)| queues),
+            concurrency: args.concurrency.clamp(1, 256) as usize,
+            batch_size: args.batch_size.clamp(1, 1000) as usize,
+            heartbeat: Duration::from_secs(args.heartbeat_secs.clamp(1, 300)),
+            shutdown_timeout: Duration::from_secs(args.shutdown_secs.min(3600)),
+            scheduler_every: every(args.scheduler_secs.min(3600)),
+            http_port: (args.http_port != 0).then_some(args.http_port),
+            prune_every: every(args.prune_secs.min(7 * 86400)),
+            retention: Retention {
+                jobs_days: days(args.prune_jobs_days),
+                events_days: days(args.prune_events_days),
+            },
+            ..Self::default()
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -88,65 +161,38 @@ impl Options {
             .as_ref()
             .is_none_or(|queues| queues.iter().any(|q| q == queue))
     }
+}
 
-    /// Flags win over the environment; unknown flags and queues are errors.
-    pub fn parse(args: &[String], env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let mut options = Self::default();
-        let mut set = |key: &str, value: &str| -> anyhow::Result<()> {
-            let number = || {
-                value
-                    .parse::<u64>()
-                    .with_context(|| format!("{key} needs a whole number, got {value:?}"))
-            };
-            match key {
-                "queues" => {
-                    let queues: Vec<String> = value
-                        .split(',')
-                        .map(|q| q.trim().to_string())
-                        .filter(|q| !q.is_empty())
-                        .collect();
-                    if let Some(unknown) =
-                        queues.iter().find(|q| !crate::QUEUES.contains(&q.as_str()))
-                    {
-                        bail!(
-                            "unknown queue {unknown:?}; known: {}",
-                            crate::QUEUES.join(", ")
-                        );
-                    }
-                    options.queues = Some(queues);
-                }
-                "concurrency" => options.concurrency = number()?.clamp(1, 256) as usize,
-                "batch-size" => options.batch_size = number()?.clamp(1, 1000) as usize,
-                "heartbeat-secs" => {
-                    options.heartbeat = Duration::from_secs(number()?.clamp(1, 300))
-                }
-                "shutdown-secs" => {
-                    options.shutdown_timeout = Duration::from_secs(number()?.min(3600))
-                }
-                "scheduler-secs" => {
-                    options.scheduler_every = match number()?.min(3600) {
-                        0 => None,
-                        secs => Some(Duration::from_secs(secs)),
-                    }
-                }
-                "http-port" => {
-                    let port = u16::try_from(number()?)
-                        .with_context(|| format!("{key} must be at most 65535, got {value}"))?;
-                    options.http_port = (port != 0).then_some(port);
-                }
-                "prune-secs" => {
-                    options.prune_every = match number()?.min(7 * 86400) {
-                        0 => None,
-                        secs => Some(Duration::from_secs(secs)),
-                    }
-                }
-                "prune-jobs-days" => options.retention.jobs_days = days(number()?),
-                "prune-events-days" => options.retention.events_days = days(number()?),
-                other => bail!("unknown option --{other}\n\n{HELP}"),
-            }
-            Ok(())
-        };
-        for (key, var) in [
+/// 0 keeps for good; a hundred years is as good as for good.
+fn days(n: u64) -> Option<u32> {
+    (n != 0).then(|| n.min(36_500) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// The tests give flags only: clap reads the WORKER_* variables itself,
+    /// and the test process sets none.
+    fn parse(flags: &[&str]) -> Result<Options, clap::Error> {
+        Args::try_parse_from(std::iter::once("worker").chain(flags.iter().copied()))
+            .map(Options::from)
+    }
+
+    #[test]
+    fn every_option_reads_its_worker_variable() {
+        let command = Args::command();
+        let variables: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let long = arg.get_long()?;
+                let env = arg.get_env()?.to_str()?;
+                Some((long.to_string(), env.to_string()))
+            })
+            .collect();
+        for (long, env) in [
             ("queues", "WORKER_QUEUES"),
             ("concurrency", "WORKER_CONCURRENCY"),
             ("batch-size", "WORKER_BATCH_SIZE"),
@@ -158,72 +204,27 @@ impl Options {
             ("prune-jobs-days", "WORKER_PRUNE_JOBS_DAYS"),
             ("prune-events-days", "WORKER_PRUNE_EVENTS_DAYS"),
         ] {
-            if let Some(value) = env(var).filter(|v| !v.trim().is_empty()) {
-                set(key, value.trim())?;
-            }
+            assert!(
+                variables.contains(&(long.to_string(), env.to_string())),
+                "--{long} does not read {env}: {variables:?}"
+            );
         }
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            let flag = arg
-                .strip_prefix("--")
-                .with_context(|| format!("unexpected argument {arg:?}\n\n{HELP}"))?;
-            let (key, value) = match flag.split_once('=') {
-                Some((key, value)) => (key.to_string(), value.to_string()),
-                None => (
-                    flag.to_string(),
-                    args.next()
-                        .with_context(|| format!("--{flag} needs a value"))?
-                        .clone(),
-                ),
-            };
-            set(&key, &value)?;
-        }
-        Ok(options)
-    }
-}
-
-/// 0 keeps for good; a hundred years is as good as for good.
-fn days(n: u64) -> Option<u32> {
-    (n != 0).then(|| n.min(36_500) as u32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+        assert_eq!(variables.len(), 10, "{variables:?}");
     }
 
     #[test]
-    fn flags_override_the_environment() {
-        let env = |key: &str| (key == "WORKER_CONCURRENCY").then(|| "4".to_string());
-        let options = Options::parse(
-            &args(&["--concurrency", "16", "--queues=payments.post"]),
-            env,
-        )
-        .unwrap();
-        assert_eq!(options.concurrency, 16);
-        assert!(options.runs("payments.post") && !options.runs("invoices.generate"));
-    }
-
-    #[test]
-    fn the_scheduler_runs_every_five_seconds_unless_told_otherwise() {
-        let default = Options::parse(&[], |_| None).unwrap();
-        assert_eq!(default.scheduler_every, Some(Duration::from_secs(5)));
-        let off = Options::parse(&args(&["--scheduler-secs", "0"]), |_| None).unwrap();
-        assert_eq!(off.scheduler_every, None);
-        let env = |key: &str| (key == "WORKER_SCHEDULER_SECS").then(|| "1".to_string());
-        let fast = Options::parse(&[], env).unwrap();
-        assert_eq!(fast.scheduler_every, Some(Duration::from_secs(1)));
-        assert!(Options::parse(&args(&["--queues", "reminders.send"]), |_| None).is_ok());
-    }
-
-    #[test]
-    fn http_port_and_retention_come_from_flags_or_environment_and_zero_turns_them_off() {
-        let default = Options::parse(&[], |_| None).unwrap();
-        assert_eq!(default.http_port, Some(9000));
-        assert_eq!(default.prune_every, Some(Duration::from_secs(3600)));
+    fn no_flags_give_the_defaults() {
+        let options = parse(&[]).unwrap();
+        let default = Options::default();
+        assert_eq!(options.queues, default.queues);
+        assert_eq!(options.concurrency, 8);
+        assert_eq!(options.batch_size, 10);
+        assert_eq!(options.heartbeat, Duration::from_secs(10));
+        assert_eq!(options.shutdown_timeout, Duration::from_secs(30));
+        assert_eq!(options.scheduler_every, Some(Duration::from_secs(5)));
+        assert_eq!(options.http_port, Some(9000));
+        assert_eq!(options.prune_every, Some(Duration::from_secs(3600)));
+        assert_eq!(options.retention, default.retention);
         assert_eq!(
             default.retention,
             Retention {
@@ -231,38 +232,55 @@ mod tests {
                 events_days: Some(30)
             }
         );
-        let env = |key: &str| match key {
-            "WORKER_HTTP_PORT" => Some("9100".to_string()),
-            "WORKER_PRUNE_EVENTS_DAYS" => Some("0".to_string()),
-            _ => None,
-        };
+    }
+
+    #[test]
+    fn flags_set_queues_and_numbers_in_either_spelling() {
         let options =
-            Options::parse(&args(&["--prune-jobs-days", "2", "--prune-secs=0"]), env).unwrap();
-        assert_eq!(options.http_port, Some(9100));
-        assert_eq!(options.prune_every, None);
+            parse(&["--concurrency", "16", "--queues=payments.post, chat.reply,"]).unwrap();
+        assert_eq!(options.concurrency, 16);
+        assert!(options.runs("payments.post") && options.runs("chat.reply"));
+        assert!(!options.runs("invoices.generate"));
+        assert_eq!(parse(&["--concurrency", "0"]).unwrap().concurrency, 1);
+    }
+
+    #[test]
+    fn zero_turns_the_scheduler_http_pruning_and_retention_off() {
+        let off = parse(&[
+            "--scheduler-secs",
+            "0",
+            "--http-port",
+            "0",
+            "--prune-secs=0",
+        ])
+        .unwrap();
+        assert_eq!(off.scheduler_every, None);
+        assert_eq!(off.http_port, None);
+        assert_eq!(off.prune_every, None);
+        let kept = parse(&["--prune-jobs-days", "2", "--prune-events-days", "0"]).unwrap();
         assert_eq!(
-            options.retention,
+            kept.retention,
             Retention {
                 jobs_days: Some(2),
                 events_days: None
             }
         );
-        let off = Options::parse(&args(&["--http-port", "0"]), |_| None).unwrap();
-        assert_eq!(off.http_port, None);
-        assert!(Options::parse(&args(&["--http-port", "70000"]), |_| None).is_err());
+        assert!(parse(&["--http-port", "70000"]).is_err());
     }
 
     #[test]
     fn help_names_every_queue_the_worker_knows() {
+        let help = Args::command().render_help().to_string();
         for queue in crate::QUEUES {
-            assert!(HELP.contains(queue), "worker --help does not list {queue}");
+            assert!(help.contains(queue), "worker --help does not list {queue}");
         }
+        assert!(help.contains("WORKER_CONCURRENCY"), "{help}");
     }
 
     #[test]
     fn unknown_queues_and_flags_are_refused() {
-        assert!(Options::parse(&args(&["--queues", "emails"]), |_| None).is_err());
-        assert!(Options::parse(&args(&["--turbo", "1"]), |_| None).is_err());
-        assert!(Options::parse(&args(&["--concurrency", "many"]), |_| None).is_err());
+        assert!(parse(&["--queues", "emails"]).is_err());
+        assert!(parse(&["--turbo", "1"]).is_err());
+        assert!(parse(&["--concurrency", "many"]).is_err());
     }
 }

@@ -8,7 +8,10 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::watch;
 
-use crate::{metrics::PRUNED, options::Retention};
+use crate::{
+    metrics::{PRUNED, TableLabel},
+    options::Retention,
+};
 
 /// Distinct from the test template's lock (7261001).
 pub const LOCK: i64 = 7_261_010;
@@ -82,11 +85,15 @@ async fn prune_locked(
     let mut pruned = Pruned::default();
     if let Some(days) = retention.jobs_days {
         pruned.jobs = drain(conn, "SELECT prune_finished_jobs($1, $2)", days, stop).await?;
-        PRUNED.add(&["jobs"], pruned.jobs);
+        PRUNED
+            .get_or_create(&TableLabel { table: "jobs" })
+            .inc_by(pruned.jobs);
     }
     if let Some(days) = retention.events_days {
         pruned.events = drain(conn, "SELECT prune_events($1, $2)", days, stop).await?;
-        PRUNED.add(&["events"], pruned.events);
+        PRUNED
+            .get_or_create(&TableLabel { table: "events" })
+            .inc_by(pruned.events);
     }
     Ok(pruned)
 }

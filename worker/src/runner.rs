@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::{
     Ctx, Options, backoff,
-    metrics::{JOB_SECONDS, JOBS},
+    metrics::{JOB_SECONDS, JOBS, JobLabels, QueueLabel},
 };
 
 pub trait Perform: Job + Clone + Unpin {
@@ -77,15 +77,24 @@ async fn handle<J: Perform>(
     let span = tracing::info_span!("job", queue = J::QUEUE, task_id = %task_id, attempt, school_id = %job.school_id());
     let started = std::time::Instant::now();
     let outcome = job.perform(&ctx).instrument(span.clone()).await;
-    JOB_SECONDS.observe(&[J::QUEUE], started.elapsed().as_secs_f64());
+    JOB_SECONDS
+        .get_or_create(&QueueLabel { queue: J::QUEUE })
+        .observe(started.elapsed().as_secs_f64());
+    let count = |outcome| {
+        JOBS.get_or_create(&JobLabels {
+            queue: J::QUEUE,
+            outcome,
+        })
+        .inc()
+    };
     let Err(error) = outcome else {
-        JOBS.inc(&[J::QUEUE, "done"]);
+        count("done");
         return Ok(());
     };
     // A client error (a rule the data breaks) will not heal by retrying.
     let permanent = matches!(error, Error::Client { .. });
     if permanent || attempt >= J::MAX_ATTEMPTS as usize {
-        JOBS.inc(&[J::QUEUE, "failed"]);
+        count("failed");
         tracing::error!(parent: &span, error = ?error, "job failed for good");
         if let Err(recording) = job.give_up(&ctx, &error).await {
             tracing::error!(parent: &span, error = %recording, "could not record the failure");
@@ -95,7 +104,7 @@ async fn handle<J: Perform>(
         // so a permanent failure ran (and gave up) up to MAX_ATTEMPTS times.
         return Err(AbortError::new(error).into());
     }
-    JOBS.inc(&[J::QUEUE, "retry"]);
+    count("retry");
     let wait = backoff(attempt);
     tracing::warn!(parent: &span, error = %error, retry_in_secs = wait.as_secs(), "job failed; will retry");
     // apalis refetches a failed job once its run_at has passed: moving

@@ -1,25 +1,45 @@
-//! Database administration for operators and scripts:
-//!   schoolops-admin setup --admin-url URL [--database NAME]
-//!       create the roles and database, apply migrations, print the
-//!       `export DATABASE_URL=...` lines for the app
-//!   schoolops-admin migrate            apply migrations with DATABASE_OWNER_URL
-//!   schoolops-admin drop-test-databases --admin-url URL
+//! Database administration for operators and scripts: roles, database and
+//! migrations (`setup`), migrations alone (`migrate`, the release step), and
+//! dropping the test suite's databases. `schoolops-admin --help` lists them.
 
-use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
 use shared::{config, db::admin};
 
-const USAGE: &str = "usage:
-  schoolops-admin setup [--admin-url URL] [--database NAME]
-  schoolops-admin migrate
-  schoolops-admin drop-test-databases [--admin-url URL]
-The admin URL defaults to $PG_ADMIN_URL. Role passwords come from
-SCHOOLOPS_OWNER_PASSWORD and SCHOOLOPS_APP_PASSWORD (dev defaults otherwise).";
+/// schoolops-admin: roles, database and migrations of SchoolOps
+#[derive(Parser)]
+#[command(
+    name = "schoolops-admin",
+    after_help = "Role passwords come from SCHOOLOPS_OWNER_PASSWORD and SCHOOLOPS_APP_PASSWORD (dev defaults otherwise)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+#[derive(Subcommand)]
+enum Command {
+    /// Create the roles and the database, apply migrations, print the
+    /// `export DATABASE_URL=...` lines for the app
+    Setup {
+        /// A superuser's URL
+        #[arg(long, env = "PG_ADMIN_URL", hide_env_values = true)]
+        admin_url: String,
+        /// The database to create or bring up to date
+        #[arg(long, env = "SCHOOLOPS_DATABASE", default_value = "schoolops")]
+        database: String,
+    },
+    /// Apply migrations as the owner role
+    Migrate {
+        /// The owner role's URL
+        #[arg(long, env = "DATABASE_OWNER_URL", hide_env_values = true)]
+        owner_url: String,
+    },
+    /// Drop the databases the test suite created
+    DropTestDatabases {
+        /// A superuser's URL
+        #[arg(long, env = "PG_ADMIN_URL", hide_env_values = true)]
+        admin_url: String,
+    },
 }
 
 fn env_or(key: &str, default: &str) -> String {
@@ -29,45 +49,70 @@ fn env_or(key: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-fn admin_url(args: &[String]) -> anyhow::Result<String> {
-    flag(args, "--admin-url")
-        .or_else(|| std::env::var("PG_ADMIN_URL").ok())
-        .context("give --admin-url or set PG_ADMIN_URL")
-}
-
 fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
+    // .env first: its lines count as the environment the flags fall back to.
     config::load_dotenv();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("setup") => {
+    match Cli::parse().command {
+        Command::Setup {
+            admin_url,
+            database,
+        } => {
             let setup = admin::Setup {
-                database: flag(&args, "--database")
-                    .unwrap_or_else(|| env_or("SCHOOLOPS_DATABASE", "schoolops")),
+                database,
                 owner_password: env_or("SCHOOLOPS_OWNER_PASSWORD", admin::OWNER_ROLE),
                 app_password: env_or("SCHOOLOPS_APP_PASSWORD", admin::APP_ROLE),
             };
-            let urls = admin::setup(&admin_url(&args)?, &setup).await?;
+            let urls = admin::setup(&admin_url, &setup).await?;
             eprintln!("database {} ready; migrations applied", setup.database);
             println!("export DATABASE_URL={}", shell_quote(&urls.app));
             println!("export DATABASE_OWNER_URL={}", shell_quote(&urls.owner));
         }
-        Some("migrate") => {
-            let owner = std::env::var("DATABASE_OWNER_URL")
-                .context("set DATABASE_OWNER_URL (the owner role's URL)")?;
-            admin::migrate(&owner).await?;
+        Command::Migrate { owner_url } => {
+            admin::migrate(&owner_url).await?;
             eprintln!("migrations applied");
         }
-        Some("drop-test-databases") => {
-            let dropped = admin::drop_test_databases(&admin_url(&args)?).await?;
+        Command::DropTestDatabases { admin_url } => {
+            let dropped = admin::drop_test_databases(&admin_url).await?;
             eprintln!("dropped {dropped} test databases");
         }
-        Some("-h" | "--help" | "help") => println!("{USAGE}"),
-        _ => bail!("{USAGE}"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_flags_the_scripts_use_parse() {
+        Cli::command().debug_assert();
+        let setup = Cli::try_parse_from([
+            "schoolops-admin",
+            "setup",
+            "--admin-url",
+            "postgres://postgres@127.0.0.1/postgres",
+            "--database",
+            "schoolops_ci_fuzz",
+        ])
+        .unwrap();
+        assert!(matches!(
+            setup.command,
+            Command::Setup { database, .. } if database == "schoolops_ci_fuzz"
+        ));
+        let drop = Cli::try_parse_from([
+            "schoolops-admin",
+            "drop-test-databases",
+            "--admin-url",
+            "postgres://postgres@127.0.0.1/postgres",
+        ])
+        .unwrap();
+        assert!(matches!(drop.command, Command::DropTestDatabases { .. }));
+    }
 }

@@ -2,13 +2,17 @@
 //! gets the same problem+json envelope.
 
 mod auth;
+mod idempotency;
 mod json;
+mod page;
 mod path;
 mod query;
 pub(crate) mod tenant;
 
 pub use auth::AuthUser;
+pub use idempotency::IdempotencyKey;
 pub use json::Json;
+pub use page::PageRequest;
 pub use path::Path;
 pub use query::Query;
 pub use tenant::Tenant;

@@ -14,7 +14,6 @@ use shared::{
         },
     },
     commands,
-    page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -23,7 +22,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -62,9 +61,8 @@ async fn create_chat(
 async fn list_chats(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = PageRequest::new(page.limit, page.after)?;
     let chats = session::list(&mut tenant.tx, tenant.user_id, page).await?;
     tenant.commit().await?;
     Ok(paged(chats, &uri))
@@ -77,9 +75,8 @@ async fn list_messages(
     mut tenant: Tenant,
     uri: OriginalUri,
     Path(id): Path<Uuid>,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = PageRequest::new(page.limit, page.after)?;
     let chat = session::get(&mut tenant.tx, tenant.user_id, id).await?;
     let messages = session::messages(&mut tenant.tx, chat.id, page).await?;
     tenant.commit().await?;

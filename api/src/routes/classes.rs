@@ -1,12 +1,9 @@
 //! /classes
 
 use axum::{extract::OriginalUri, http::StatusCode, response::Response};
-use shared::{
-    domain::{
-        class::{self, Class, NewClass},
-        role::Capability,
-    },
-    page::PageRequest,
+use shared::domain::{
+    class::{self, Class, NewClass},
+    role::Capability,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -15,7 +12,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -44,9 +41,9 @@ async fn create_class(
 async fn list_classes(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = class::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = class::list(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

@@ -1,12 +1,9 @@
 //! /guardians
 
 use axum::{extract::OriginalUri, http::StatusCode, response::Response};
-use shared::{
-    domain::{
-        guardian::{self, Guardian, NewGuardian},
-        role::Capability,
-    },
-    page::PageRequest,
+use shared::domain::{
+    guardian::{self, Guardian, NewGuardian},
+    role::Capability,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -15,7 +12,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -44,9 +41,9 @@ async fn create_guardian(
 async fn list_guardians(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = guardian::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = guardian::list(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

@@ -12,7 +12,6 @@ use shared::{
         operation::Operation,
         role::Capability,
     },
-    page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use super::{operations::accepted, paged::paged};
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Query, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -59,14 +58,9 @@ async fn list_invoices(
     mut tenant: Tenant,
     uri: OriginalUri,
     Query(filter): Query<InvoiceFilter>,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = invoice::list(
-        &mut tenant.tx,
-        filter,
-        PageRequest::new(page.limit, page.after)?,
-    )
-    .await?;
+    let page = invoice::list(&mut tenant.tx, filter, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

@@ -1,17 +1,14 @@
 //! /ledger: the chart with balances, the journal, the trial balance.
 
 use axum::{extract::OriginalUri, response::Response};
-use shared::{
-    domain::ledger::{self, AccountBalance, JournalEntry, TrialBalance},
-    page::PageRequest,
-};
+use shared::domain::ledger::{self, AccountBalance, JournalEntry, TrialBalance};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Query, Tenant},
+    extract::{Json, PageRequest, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -37,9 +34,9 @@ async fn list_accounts(mut tenant: Tenant) -> Result<Json<Vec<AccountBalance>>, 
 async fn list_journal(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = ledger::journal(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = ledger::journal(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

@@ -2,7 +2,15 @@
 
 use std::sync::Arc;
 
-use axum::{Extension, extract::State, http::header::CONTENT_TYPE, response::IntoResponse};
+use axum::{
+    Extension,
+    extract::State,
+    http::{
+        HeaderMap,
+        header::{ACCEPT, CONTENT_TYPE},
+    },
+    response::IntoResponse,
+};
 use shared::metrics;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -13,22 +21,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Prometheus text exposition: HTTP requests by route template and status,
-/// their latency, and open SSE streams.
+/// their latency, and open SSE streams. OpenMetrics when `Accept` asks for it.
 #[utoipa::path(get, path = "/metrics", tag = "operations side", responses(
-    (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String),
+    (status = 200, description = "Prometheus text format 0.0.4, or OpenMetrics 1.0 when asked for", content_type = "text/plain", body = String),
 ))]
 async fn scrape(
     State(state): State<AppState>,
     Extension(http): Extension<Arc<HttpMetrics>>,
+    headers: HeaderMap,
 ) -> impl IntoResponse {
-    let mut out = String::new();
-    http.render(&mut out);
-    metrics::gauge(
-        &mut out,
-        "schoolops_sse_subscribers",
-        "Open GET /events streams in this process.",
-        &[],
-        [(vec![], state.hub.streams() as f64)],
-    );
-    ([(CONTENT_TYPE, metrics::CONTENT_TYPE)], out)
+    let content_type =
+        metrics::content_type(headers.get(ACCEPT).and_then(|accept| accept.to_str().ok()));
+    let body = http.render(state.hub.streams(), content_type);
+    ([(CONTENT_TYPE, content_type)], body)
 }

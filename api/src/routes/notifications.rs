@@ -12,7 +12,6 @@ use shared::{
         operation::Operation,
         role::Capability,
     },
-    page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use super::{operations::accepted, paged::paged};
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -58,10 +57,9 @@ async fn send_notification(
 async fn list_notifications(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page =
-        notification::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = notification::list(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

@@ -11,7 +11,6 @@ use axum::{
 use shared::{
     db,
     domain::operation::{self, Operation},
-    page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -20,7 +19,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Tenant},
     hub::Signal,
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
@@ -52,9 +51,9 @@ async fn get_operation(
 async fn list_operations(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = operation::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = operation::list(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

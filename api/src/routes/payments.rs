@@ -2,7 +2,7 @@
 
 use axum::{
     extract::OriginalUri,
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use shared::{
@@ -12,7 +12,6 @@ use shared::{
         role::Capability,
     },
     idempotency,
-    page::PageRequest,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -21,7 +20,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -38,21 +37,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(SchoolHeader, ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first answer")),
     security(("bearer" = [])), responses((status = 201, body = Payment), TenantErrors))]
 async fn record_payment(
-    headers: HeaderMap,
     mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
     Json(new): Json<NewPayment>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::RecordPayments)?;
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str().map_err(|_| {
-                shared::Error::invalid("invalid_idempotency_key", "Idempotency-Key must be ASCII")
-            })
-        })
-        .transpose()?
-        .map(idempotency::parse_key)
-        .transpose()?;
+    let key = key.map(|IdempotencyKey(key)| key);
     let hash = idempotency::fingerprint(&new);
     if let Some(key) = &key
         && let Some(stored) =
@@ -86,14 +76,9 @@ async fn list_payments(
     mut tenant: Tenant,
     uri: OriginalUri,
     Query(filter): Query<PaymentFilter>,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = payment::list(
-        &mut tenant.tx,
-        filter,
-        PageRequest::new(page.limit, page.after)?,
-    )
-    .await?;
+    let page = payment::list(&mut tenant.tx, filter, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

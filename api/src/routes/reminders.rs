@@ -2,15 +2,12 @@
 //! ADMIN or BURSAR) and the runs the worker's scheduler made of them.
 
 use axum::{extract::OriginalUri, http::StatusCode, response::Response};
-use shared::{
-    domain::{
-        reminder::{
-            run::{self, Run, RunDetail, RunFilter},
-            schedule::{self, NewSchedule, Schedule, ScheduleChanges},
-        },
-        role::Capability,
+use shared::domain::{
+    reminder::{
+        run::{self, Run, RunDetail, RunFilter},
+        schedule::{self, NewSchedule, Schedule, ScheduleChanges},
     },
-    page::PageRequest,
+    role::Capability,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -19,7 +16,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Query, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -52,9 +49,9 @@ async fn create_schedule(
 async fn list_schedules(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = schedule::list(&mut tenant.tx, PageRequest::new(page.limit, page.after)?).await?;
+    let page = schedule::list(&mut tenant.tx, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }
@@ -103,15 +100,10 @@ async fn delete_schedule(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Sta
 async fn list_runs(
     mut tenant: Tenant,
     uri: OriginalUri,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
     Query(filter): Query<RunFilter>,
 ) -> Result<Response, ApiError> {
-    let page = run::list(
-        &mut tenant.tx,
-        filter,
-        PageRequest::new(page.limit, page.after)?,
-    )
-    .await?;
+    let page = run::list(&mut tenant.tx, filter, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

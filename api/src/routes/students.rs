@@ -1,13 +1,10 @@
 //! /students
 
 use axum::{extract::OriginalUri, http::StatusCode, response::Response};
-use shared::{
-    domain::{
-        role::Capability,
-        statement::{self, Statement},
-        student::{self, NewStudent, Student, StudentChanges, StudentDetail, StudentFilter},
-    },
-    page::PageRequest,
+use shared::domain::{
+    role::Capability,
+    statement::{self, Statement},
+    student::{self, NewStudent, Student, StudentChanges, StudentDetail, StudentFilter},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -16,7 +13,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, Path, Query, Tenant},
+    extract::{Json, PageRequest, Path, Query, Tenant},
     openapi::{PageParams, SchoolHeader, TenantErrors},
 };
 
@@ -60,14 +57,9 @@ async fn list_students(
     mut tenant: Tenant,
     uri: OriginalUri,
     Query(filter): Query<StudentFilter>,
-    Query(page): Query<PageParams>,
+    PageRequest(page): PageRequest,
 ) -> Result<Response, ApiError> {
-    let page = student::list(
-        &mut tenant.tx,
-        filter,
-        PageRequest::new(page.limit, page.after)?,
-    )
-    .await?;
+    let page = student::list(&mut tenant.tx, filter, page).await?;
     tenant.commit().await?;
     Ok(paged(page, &uri))
 }

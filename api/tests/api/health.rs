@@ -229,8 +229,9 @@ async fn metrics_count_requests_by_route_template_and_status_and_open_sse_stream
         ),
         Some(3.0)
     );
+    // prometheus-client writes `le` before the family's labels.
     assert!(metrics.contains(
-        r#"schoolops_http_request_duration_seconds_bucket{method="GET",route="/students/{id}",le="+Inf"} 3"#
+        r#"schoolops_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/students/{id}"} 3"#
     ));
     assert_eq!(sample(&metrics, "schoolops_sse_subscribers"), Some(1.0));
 

@@ -169,6 +169,16 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
 /// Invariants whose violation is our bug, never the caller's: stay 500.
 const INTERNAL: &[&str] = &["journal_entries_balanced", "journal_append_only"];
 
+/// Database errors caused by the request (a duplicate key, a link to a row
+/// that is not there, a value out of range) become client errors here, in
+/// one place; the rest stay internal. The conversion lives beside the table
+/// it reads so that `error` needs nothing from `db`.
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        classify(err)
+    }
+}
+
 pub fn classify(err: sqlx::Error) -> Error {
     let Some(db) = err.as_database_error() else {
         return Error::Database(err);

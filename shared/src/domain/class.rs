@@ -21,7 +21,7 @@ pub struct NewClass {
     pub level: String,
     /// 2025 or "2025".
     #[serde(deserialize_with = "de::year")]
-    #[schema(value_type = i32)]
+    #[schema(value_type = i32, minimum = 2000, maximum = 2100)]
     pub academic_year: i32,
     pub stream: Option<String>,
 }

@@ -28,7 +28,7 @@ pub struct NewFeeStructure {
     pub term: Option<i16>,
     /// Absent means any year.
     #[serde(default, deserialize_with = "de::optional_year")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     pub items: Vec<NewFeeItem>,
 }

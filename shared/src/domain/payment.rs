@@ -97,6 +97,7 @@ pub struct Payment {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PaymentFilter {
     pub student_id: Option<Uuid>,
     pub invoice_id: Option<Uuid>,

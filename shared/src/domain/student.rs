@@ -160,10 +160,13 @@ pub struct StudentDetail {
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StudentFilter {
     pub class_id: Option<Uuid>,
     pub status: Option<Status>,
-    /// Matches admission number or name.
+    /// Matches admission number or name. Text without NUL characters,
+    /// which PostgreSQL cannot hold (400 `invalid_value`).
+    #[param(pattern = "^[^\\x00]*$")]
     pub q: Option<String>,
 }
 

@@ -26,9 +26,10 @@ pub struct GenerateInvoices {
     pub student_id: Option<Uuid>,
     pub class_id: Option<Uuid>,
     /// 1 to 3.
+    #[schema(minimum = 1, maximum = 3)]
     pub term: i16,
     #[serde(deserialize_with = "de::year")]
-    #[schema(value_type = i32)]
+    #[schema(value_type = i32, minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// Optional fee items to include, by name: {"Lunch": true}.
     #[serde(default)]

@@ -54,10 +54,14 @@ pub enum Status {
 text_enum!(Status);
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InvoiceFilter {
     pub student_id: Option<Uuid>,
     pub class_id: Option<Uuid>,
+    #[param(inline)]
     pub status: Option<Status>,
+    /// Any whole number a term can be stored as; only 1 to 3 find invoices.
+    #[param(minimum = -32768, maximum = 32767)]
     pub term: Option<i16>,
     pub year: Option<i32>,
 }
