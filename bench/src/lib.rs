@@ -8,6 +8,7 @@
 //! processes and medians.
 
 pub mod in_process;
+pub mod payments;
 pub mod procs;
 
 use std::{future::Future, process::ExitCode, time::Duration};

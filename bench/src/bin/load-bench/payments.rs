@@ -13,9 +13,6 @@ use bench::{
     app_pool, judged,
     procs::{self, Proc, Sampler, WorkerOptions, mb},
 };
-use futures_util::{StreamExt, stream};
-use reqwest::StatusCode;
-use serde_json::json;
 use shared::testing::Member;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -165,44 +162,21 @@ pub async fn post_all(
     students: &[Uuid],
     load: &Load,
 ) -> anyhow::Result<Posting> {
-    let run = Uuid::new_v4().simple().to_string();
-    let run = &run[..8];
     let deadline = Instant::now() + load.timeout;
     let started = Instant::now();
-    let latencies: Vec<anyhow::Result<Duration>> = stream::iter(0..load.payments)
-        .map(|i| {
-            let body = json!({
-                "student_id": students[i % students.len()],
-                "amount": AMOUNT,
-                "method": "MPESA",
-                "txn_ref": format!("L{run}{i:07}"),
-            });
-            async move {
-                let sent = Instant::now();
-                let response = client.post("/payments", body).await;
-                let status = response.status();
-                ensure!(
-                    status == StatusCode::CREATED,
-                    "POST /payments answered {status}: {}",
-                    response.text().await.unwrap_or_default()
-                );
-                Ok(sent.elapsed())
-            }
-        })
-        .buffer_unordered(load.concurrency)
-        .take_until(tokio::time::sleep_until(deadline.into()))
-        .collect()
-        .await;
-    let accepted = started.elapsed();
-    ensure!(
-        latencies.len() == load.payments,
-        "only {} of {} payments were answered within {:?}",
-        latencies.len(),
+    let bench::payments::Accepted {
+        latencies,
+        took: accepted,
+    } = bench::payments::burst(
+        client,
+        students,
         load.payments,
-        load.timeout
-    );
-    let mut latencies = latencies.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-    latencies.sort();
+        AMOUNT,
+        'L',
+        load.concurrency,
+        load.timeout,
+    )
+    .await?;
     let mut posted_when_accepted = None;
     loop {
         let mut tx = shared::db::begin_tenant(probe, client.school, None).await?;

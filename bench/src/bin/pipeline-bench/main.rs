@@ -29,8 +29,6 @@ use std::{
 
 use anyhow::{Context, ensure};
 use bench::{app_pool, median};
-use futures_util::{StreamExt, stream};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::testing::{ApiClient, Member, seed};
 use sqlx::{ConnectOptions, Connection, Executor, PgPool};
@@ -425,46 +423,22 @@ impl Bench {
                 .fetch_all(&mut *tx)
                 .await?;
         tx.commit().await?;
-        ensure!(!students.is_empty(), "no students to pay for");
-        let run = Uuid::new_v4().simple().to_string();
-        let run = &run[..8];
-
         let payer = &self.bursar.at(school);
         let deadline = Instant::now() + self.timeout;
         let started = Instant::now();
-        let latencies: Vec<anyhow::Result<Duration>> = stream::iter(0..n)
-            .map(|i| {
-                let body = json!({
-                    "student_id": students[i % students.len()],
-                    "amount": PAYMENT_AMOUNT,
-                    "method": "MPESA",
-                    "txn_ref": format!("B{run}{i:07}"),
-                });
-                async move {
-                    let sent = Instant::now();
-                    let response = payer.post("/payments", body).await;
-                    let status = response.status();
-                    ensure!(
-                        status == StatusCode::CREATED,
-                        "POST /payments answered {status}: {}",
-                        response.text().await.unwrap_or_default()
-                    );
-                    Ok(sent.elapsed())
-                }
-            })
-            .buffer_unordered(concurrency)
-            .take_until(tokio::time::sleep_until(deadline.into()))
-            .collect()
-            .await;
-        let accepted_time = started.elapsed();
-        ensure!(
-            latencies.len() == n,
-            "only {} of {n} payments were answered within {:?}",
-            latencies.len(),
-            self.timeout
-        );
-        let mut latencies = latencies.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-        latencies.sort();
+        let bench::payments::Accepted {
+            latencies,
+            took: accepted_time,
+        } = bench::payments::burst(
+            payer,
+            &students,
+            n,
+            PAYMENT_AMOUNT,
+            'B',
+            concurrency,
+            self.timeout,
+        )
+        .await?;
 
         loop {
             let mut tx = self.tenant_tx(school).await?;
