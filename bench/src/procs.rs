@@ -15,7 +15,19 @@ use std::{
 
 use anyhow::{Context, bail};
 
-pub const JWT_SECRET: &str = "load-bench-secret-load-bench-secret-0001";
+/// The processes run with ENV=production, which refuses a published or
+/// guessable secret: a random one per run (three v4 UUIDs, 366 random bits).
+fn jwt_secret() -> &'static str {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SECRET.get_or_init(|| {
+        format!(
+            "{}{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )
+    })
+}
 
 pub use shared::testing::ChildProcess as Proc;
 
@@ -101,7 +113,7 @@ pub async fn start_api(
             // whole pool here (the default is half), so the figures measure
             // the request path, not the share.
             ("API_SCHOOL_CONCURRENCY", max_connections.to_string()),
-            ("JWT_SECRET", JWT_SECRET.into()),
+            ("JWT_SECRET", jwt_secret().into()),
             ("HOST", "127.0.0.1".into()),
             ("PORT", port.to_string()),
         ],
