@@ -8,6 +8,7 @@ use futures_util::{StreamExt, stream};
 use reqwest::StatusCode;
 use serde_json::json;
 use shared::testing::Member;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// What the api said to a burst: each payment's latency, sorted, and how
@@ -67,4 +68,18 @@ pub async fn burst(
     let mut latencies = latencies.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     latencies.sort();
     Ok(Accepted { latencies, took })
+}
+
+/// Payments POSTED and FAILED so far, read in the caller's tenant
+/// transaction; a FAILED one fails the run.
+pub async fn posted_so_far(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    let (posted, failed): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE posting_status = 'POSTED'),
+                count(*) FILTER (WHERE posting_status = 'FAILED')
+           FROM payments",
+    )
+    .fetch_one(conn)
+    .await?;
+    ensure!(failed == 0, "{failed} payments FAILED to post");
+    Ok(posted)
 }

@@ -55,7 +55,7 @@ mod tests {
     use strum::VariantArray;
 
     use crate::domain::{
-        invoice, ledger::AccountType, notification, operation, payment, reminder, role::Role,
+        chat, invoice, ledger::AccountType, notification, operation, payment, reminder, role::Role,
         student,
     };
 
@@ -88,6 +88,8 @@ mod tests {
         spelled_alike::<reminder::run::Status>();
         spelled_alike::<reminder::schedule::ChannelRule>();
         spelled_alike::<AccountType>();
+        spelled_alike::<chat::MessageRole>();
+        spelled_alike::<chat::MessageStatus>();
     }
 
     fn words<T: VariantArray + Copy>() -> Vec<&'static str>

@@ -13,7 +13,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::money::Money;
+use super::{money::Money, text_enum::text_enum};
 
 pub use message::{
     claim, complete, fail, fail_unfinished, history, insert_answer, lock_message, messages,
@@ -55,17 +55,20 @@ pub struct NewMessage {
     Eq,
     Serialize,
     Deserialize,
-    sqlx::Type,
-    strum::IntoStaticStr,
     utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "text", rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum MessageRole {
     User,
     Assistant,
 }
+
+text_enum!(MessageRole);
 
 impl MessageRole {
     pub fn as_str(self) -> &'static str {
@@ -82,12 +85,13 @@ impl MessageRole {
     Eq,
     Serialize,
     Deserialize,
-    sqlx::Type,
-    strum::IntoStaticStr,
     utoipa::ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "text", rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum MessageStatus {
     /// Queued for the worker.
@@ -98,6 +102,8 @@ pub enum MessageStatus {
     /// Retry with POST .../retry.
     Failed,
 }
+
+text_enum!(MessageStatus);
 
 impl MessageStatus {
     pub fn as_str(self) -> &'static str {
