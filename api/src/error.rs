@@ -107,35 +107,34 @@ pub fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> Res
 pub(crate) fn bounded(detail: &str) -> String {
     const QUOTED: usize = 64;
     const WHOLE: usize = 400;
-    let mut out = String::with_capacity(detail.len().min(WHOLE + 4));
+    let mut out = String::with_capacity(detail.len().min(WHOLE * 4 + 4));
     let mut open: Option<char> = None;
-    let mut run = 0usize;
+    let (mut run, mut shown) = (0, 0);
     for c in detail.chars() {
-        match open {
-            Some(quote) if c == quote => {
-                open = None;
-                out.push(c);
-            }
-            Some(_) => {
-                run += 1;
-                if run <= QUOTED {
-                    out.push(c);
-                } else if run == QUOTED + 1 {
-                    out.push('…');
-                }
-            }
-            None => {
-                if c == '"' || c == '`' {
-                    open = Some(c);
-                    run = 0;
-                }
-                out.push(c);
-            }
-        }
-        if out.chars().count() >= WHOLE {
+        if shown == WHOLE {
             out.push('…');
             break;
         }
+        match open {
+            Some(quote) if c == quote => open = None,
+            Some(_) => {
+                run += 1;
+                if run > QUOTED {
+                    if run == QUOTED + 1 {
+                        out.push('…');
+                        shown += 1;
+                    }
+                    continue;
+                }
+            }
+            None if c == '"' || c == '`' => {
+                open = Some(c);
+                run = 0;
+            }
+            None => {}
+        }
+        out.push(c);
+        shown += 1;
     }
     out
 }

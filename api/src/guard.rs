@@ -193,42 +193,39 @@ enum Key {
     Address(IpAddr),
 }
 
-/// The limits and the per-school places, shared by every request.
+/// The limits and the places of each school and address, shared by every
+/// request.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
     pub limits: Limits,
-    schools: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
+    places: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
 }
 
 impl Guard {
     pub fn new(limits: Limits) -> Self {
         Self {
             limits,
-            schools: Arc::default(),
+            places: Arc::default(),
         }
     }
 
     /// A place among the school's concurrent requests, held until dropped.
-    pub async fn enter(&self, school_id: Uuid) -> Result<SchoolPlace, ApiError> {
+    pub async fn enter(&self, school_id: Uuid) -> Result<Place, ApiError> {
         self.take(Key::School(school_id), self.limits.school_concurrency)
             .await
     }
 
     /// A place among one address's concurrent sign-ins.
-    pub async fn enter_address(&self, address: IpAddr) -> Result<SchoolPlace, ApiError> {
+    pub async fn enter_address(&self, address: IpAddr) -> Result<Place, ApiError> {
         self.take(Key::Address(address), self.limits.address_concurrency)
             .await
     }
 
-    async fn take(&self, key: Key, places: usize) -> Result<SchoolPlace, ApiError> {
+    async fn take(&self, key: Key, places: usize) -> Result<Place, ApiError> {
         let semaphore = {
-            let mut schools = self
-                .schools
-                .lock()
-                .expect("the school map is never poisoned");
+            let mut map = self.places.lock().expect("the place map is never poisoned");
             Arc::clone(
-                schools
-                    .entry(key)
+                map.entry(key)
                     .or_insert_with(|| Arc::new(Semaphore::new(places.max(1)))),
             )
         };
@@ -239,49 +236,49 @@ impl Guard {
         .await;
         drop(semaphore);
         match acquired {
-            Ok(Ok(permit)) => Ok(SchoolPlace {
+            Ok(Ok(permit)) => Ok(Place {
                 permit: Some(permit),
                 key,
-                schools: Arc::clone(&self.schools),
+                places: Arc::clone(&self.places),
             }),
             _ => {
-                forget_if_idle(&self.schools, key);
+                forget_if_idle(&self.places, key);
                 Err(ApiError::Busy)
             }
         }
     }
 }
 
-/// Drops the school's entry once nobody holds or waits for a place, so the
-/// map holds only schools with requests in flight.
-fn forget_if_idle(schools: &Mutex<HashMap<Key, Arc<Semaphore>>>, key: Key) {
-    let mut schools = schools.lock().expect("the school map is never poisoned");
-    if schools
+/// Drops a key's entry once nobody holds or waits for one of its places,
+/// so the map holds only schools and addresses with requests in flight.
+fn forget_if_idle(places: &Mutex<HashMap<Key, Arc<Semaphore>>>, key: Key) {
+    let mut map = places.lock().expect("the place map is never poisoned");
+    if map
         .get(&key)
         .is_some_and(|semaphore| Arc::strong_count(semaphore) == 1)
     {
-        schools.remove(&key);
+        map.remove(&key);
     }
 }
 
 /// One of a school's (or an address's) places; given back on drop.
 #[derive(Debug)]
-pub struct SchoolPlace {
+pub struct Place {
     permit: Option<OwnedSemaphorePermit>,
     key: Key,
-    schools: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
+    places: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
 }
 
-impl Drop for SchoolPlace {
+impl Drop for Place {
     fn drop(&mut self) {
         // The permit holds an Arc of the semaphore: release it first.
         self.permit.take();
-        forget_if_idle(&self.schools, self.key);
+        forget_if_idle(&self.places, self.key);
     }
 }
 
 /// The caller's address's place, for routes that need no account.
-pub struct AddressPlace(#[expect(dead_code, reason = "held until the request ends")] SchoolPlace);
+pub struct AddressPlace(#[expect(dead_code, reason = "held until the request ends")] Place);
 
 impl FromRequestParts<crate::AppState> for AddressPlace {
     type Rejection = ApiError;
@@ -367,8 +364,8 @@ mod tests {
         let guard = Guard::new(Limits::default());
         let school = Uuid::new_v4();
         let place = guard.enter(school).await.unwrap();
-        assert_eq!(guard.schools.lock().unwrap().len(), 1);
+        assert_eq!(guard.places.lock().unwrap().len(), 1);
         drop(place);
-        assert!(guard.schools.lock().unwrap().is_empty());
+        assert!(guard.places.lock().unwrap().is_empty());
     }
 }

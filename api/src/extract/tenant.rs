@@ -14,14 +14,14 @@ use shared::{
 use uuid::Uuid;
 
 use super::auth::bearer_claims;
-use crate::{AppState, error::ApiError, guard::SchoolPlace};
+use crate::{AppState, error::ApiError, guard::Place};
 
 pub const SCHOOL_HEADER: &str = "x-school-id";
 
 pub struct Tenant {
     pub tx: Tx,
     /// The school's place, held as long as the transaction.
-    _place: SchoolPlace,
+    _place: Place,
     pub school_id: Uuid,
     pub user_id: Uuid,
     pub role: Role,
