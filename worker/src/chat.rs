@@ -67,92 +67,85 @@ impl Assistant {
 /// Messages of the conversation shown to the model.
 const HISTORY: i64 = 12;
 
-/// What the chat.reply job runs: `answer` as its work, `give_up_answer`
-/// when it fails for good.
-pub(crate) trait Answer {
-    fn answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
-    fn give_up_answer(&self, ctx: &Ctx) -> impl Future<Output = shared::Result<()>> + Send;
+/// What the chat.reply job runs: route the question, or ask the model.
+pub(crate) async fn answer(job: &ChatReplyJob, ctx: &Ctx) -> shared::Result<()> {
+    let mut tx = db::begin_tenant(&ctx.pool, job.school_id, None).await?;
+    let Some(reply) = session::claim(&mut tx, job.message_id).await? else {
+        // Already answered: a second delivery of the job.
+        return Ok(());
+    };
+    let user_id = session::owner(&mut tx, job.session_id).await?;
+    db::set_tenant(&mut tx, Some(job.school_id), Some(user_id)).await?;
+    let actor = Actor {
+        school_id: job.school_id,
+        user_id,
+    };
+    let Some(role) = user::role_in_school(&mut tx, job.school_id, user_id).await? else {
+        let message = session::fail(
+            &mut tx,
+            reply.id,
+            "",
+            model::no_longer_a_member(Lang::REPLY),
+        )
+        .await?;
+        followup::announce(&mut tx, &message, user_id).await?;
+        tx.commit().await?;
+        return Ok(());
+    };
+    let question = session::question_of(&mut tx, &reply).await?;
+    let today = calendar::today_in_kenya();
+    if let Routed::Answered(turn) =
+        router::route(&mut tx, actor, role, &reply, &question, today).await?
+    {
+        finish(&mut tx, &reply, user_id, &turn, Streamed::No).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let context = context::school_context(&mut tx, today).await?;
+    let before = reply.reply_to.unwrap_or(reply.id);
+    let history = session::history(&mut tx, reply.session_id, before, HISTORY).await?;
+    // The claim commits: the message shows as streaming while the model works.
+    tx.commit().await?;
+
+    let messages = context.messages(&history, &question);
+    let answer = ask_model(ctx, actor, &reply, &messages).await;
+    let mut tx = db::begin_tenant(&ctx.pool, job.school_id, Some(user_id)).await?;
+    match answer {
+        Ok(model_reply) => {
+            let (turn, streamed) = match tool_request(&model_reply) {
+                Some(intent) => (
+                    router::plan_turn(&mut tx, role, &reply, intent, today).await?,
+                    Streamed::No,
+                ),
+                None if model_reply.content.trim().is_empty() => {
+                    (Turn::say(model::no_answer(Lang::REPLY)), Streamed::No)
+                }
+                None => (Turn::say(model_reply.content.clone()), Streamed::Yes),
+            };
+            finish(&mut tx, &reply, user_id, &turn, streamed).await?;
+        }
+        Err((partial, error)) => {
+            tracing::warn!(error = %error, "the language model failed to answer");
+            let failure = model::model_failed(Lang::REPLY, &error);
+            let message = session::fail(&mut tx, reply.id, &partial, &failure).await?;
+            followup::announce(&mut tx, &message, user_id).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
-impl Answer for ChatReplyJob {
-    async fn answer(&self, ctx: &Ctx) -> shared::Result<()> {
-        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        let Some(reply) = session::claim(&mut tx, self.message_id).await? else {
-            // Already answered: a second delivery of the job.
-            return Ok(());
-        };
-        let user_id = session::owner(&mut tx, self.session_id).await?;
-        db::set_tenant(&mut tx, Some(self.school_id), Some(user_id)).await?;
-        let actor = Actor {
-            school_id: self.school_id,
-            user_id,
-        };
-        let Some(role) = user::role_in_school(&mut tx, self.school_id, user_id).await? else {
-            let message = session::fail(
-                &mut tx,
-                reply.id,
-                "",
-                model::no_longer_a_member(Lang::REPLY),
-            )
-            .await?;
-            followup::announce(&mut tx, &message, user_id).await?;
-            tx.commit().await?;
-            return Ok(());
-        };
-        let question = session::question_of(&mut tx, &reply).await?;
-        let today = calendar::today_in_kenya();
-        if let Routed::Answered(turn) =
-            router::route(&mut tx, actor, role, &reply, &question, today).await?
-        {
-            finish(&mut tx, &reply, user_id, &turn, Streamed::No).await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        let context = context::school_context(&mut tx, today).await?;
-        let before = reply.reply_to.unwrap_or(reply.id);
-        let history = session::history(&mut tx, reply.session_id, before, HISTORY).await?;
-        // The claim commits: the message shows as streaming while the model works.
-        tx.commit().await?;
-
-        let messages = context.messages(&history, &question);
-        let answer = ask_model(ctx, actor, &reply, &messages).await;
-        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, Some(user_id)).await?;
-        match answer {
-            Ok(model_reply) => {
-                let (turn, streamed) = match tool_request(&model_reply) {
-                    Some(intent) => (
-                        router::plan_turn(&mut tx, role, &reply, intent, today).await?,
-                        Streamed::No,
-                    ),
-                    None if model_reply.content.trim().is_empty() => {
-                        (Turn::say(model::no_answer(Lang::REPLY)), Streamed::No)
-                    }
-                    None => (Turn::say(model_reply.content.clone()), Streamed::Yes),
-                };
-                finish(&mut tx, &reply, user_id, &turn, streamed).await?;
-            }
-            Err((partial, error)) => {
-                tracing::warn!(error = %error, "the language model failed to answer");
-                let failure = model::model_failed(Lang::REPLY, &error);
-                let message = session::fail(&mut tx, reply.id, &partial, &failure).await?;
-                followup::announce(&mut tx, &message, user_id).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
+/// The job failed for good: the answer is marked failed, to be retried.
+pub(crate) async fn give_up(job: &ChatReplyJob, ctx: &Ctx) -> shared::Result<()> {
+    let mut tx = db::begin_tenant(&ctx.pool, job.school_id, None).await?;
+    let user_id = session::owner(&mut tx, job.session_id).await?;
+    let failed =
+        session::fail_unfinished(&mut tx, job.message_id, model::gave_up(Lang::REPLY)).await?;
+    if let Some(message) = failed {
+        followup::announce(&mut tx, &message, user_id).await?;
     }
-
-    async fn give_up_answer(&self, ctx: &Ctx) -> shared::Result<()> {
-        let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        let user_id = session::owner(&mut tx, self.session_id).await?;
-        let failed =
-            session::fail_unfinished(&mut tx, self.message_id, model::gave_up(Lang::REPLY)).await?;
-        if let Some(message) = failed {
-            followup::announce(&mut tx, &message, user_id).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The first tool call whose arguments are valid, as a request.

@@ -3,14 +3,14 @@
 
 use shared::jobs::ChatReplyJob;
 
-use crate::{Ctx, chat::Answer, runner::Perform};
+use crate::{Ctx, chat, runner::Perform};
 
 impl Perform for ChatReplyJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
-        self.answer(ctx).await
+        chat::answer(self, ctx).await
     }
 
     async fn give_up(&self, ctx: &Ctx, _error: &shared::Error) -> shared::Result<()> {
-        self.give_up_answer(ctx).await
+        chat::give_up(self, ctx).await
     }
 }
