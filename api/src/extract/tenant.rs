@@ -74,8 +74,10 @@ impl FromRequestParts<AppState> for Tenant {
                 )
             })?;
         let place = state.guard.enter(school_id).await?;
-        let mut tx = db::begin_tenant(&state.pool, school_id, Some(claims.sub)).await?;
-        let Some(role) = user::role_in_school(&mut tx, school_id, claims.sub).await? else {
+        // BEGIN, the tenant's settings and the membership check: one round trip.
+        let (tx, role) = db::begin_member(&state.pool, school_id, claims.sub).await?;
+        let Some(role) = role else {
+            drop(tx);
             return Err(not_a_member(state, claims.sub).await);
         };
         tracing::Span::current().record("school_id", tracing::field::display(school_id));

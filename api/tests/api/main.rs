@@ -41,3 +41,4 @@ mod smtp;
 mod stalled_bodies;
 mod students;
 mod tenancy;
+mod tenant_prologue;

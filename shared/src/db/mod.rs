@@ -5,22 +5,44 @@
 pub mod admin;
 pub mod constraints;
 pub mod roles;
+mod tx;
 
 use std::time::Duration;
 
-use sqlx::{PgConnection, PgPool, Postgres, Transaction, postgres::PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Row, postgres::PgPoolOptions};
+use tx::Prologue;
+pub use tx::Tx;
 use uuid::Uuid;
 
-use crate::{config::Config, error::Result};
-
-pub type Tx = Transaction<'static, Postgres>;
+use crate::{config::Config, domain::role::Role, error::Result};
 
 pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
-        .max_connections(config.database_max_connections)
+    pool_options(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(5))
         .connect(config.database_url.expose())
         .await
+}
+
+/// A connection idle longer than this is pinged before it is handed out.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// The pool every binary and test uses. sqlx pings each connection as it
+/// leaves the pool by default, a round trip on every request; here only a
+/// connection that has sat idle (and may have been cut, say by a database
+/// restart) is pinged. A busy connection that breaks fails its query, which
+/// the caller sees as an error, as it would mid-request anyway.
+pub fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
 }
 
 /// Sets the tenant for the rest of the current transaction only.
@@ -40,18 +62,43 @@ pub async fn set_tenant(
     Ok(())
 }
 
-/// A transaction acting for `user_id` in `school_id`.
+/// A transaction acting for `user_id` in `school_id`, with no membership
+/// check (workers, the scheduler). One round trip.
 pub async fn begin_tenant(pool: &PgPool, school_id: Uuid, user_id: Option<Uuid>) -> Result<Tx> {
-    let mut tx = pool.begin().await?;
-    set_tenant(&mut tx, Some(school_id), user_id).await?;
+    let (tx, _) = Tx::begin(
+        pool,
+        Prologue::Settings {
+            school_id: Some(school_id),
+            user_id,
+        },
+    )
+    .await?;
     Ok(tx)
+}
+
+/// A transaction acting for `user_id` in `school_id`, and the user's role
+/// there (None: not a member, or no such school). One round trip.
+pub async fn begin_member(
+    pool: &PgPool,
+    school_id: Uuid,
+    user_id: Uuid,
+) -> Result<(Tx, Option<Role>)> {
+    let (tx, row) = Tx::begin(pool, Prologue::Member { school_id, user_id }).await?;
+    let role = row.try_get::<Option<Role>, _>(0)?;
+    Ok((tx, role))
 }
 
 /// A transaction acting for a user with no school selected: it sees only
 /// the user's own memberships and schools.
 pub async fn begin_user(pool: &PgPool, user_id: Uuid) -> Result<Tx> {
-    let mut tx = pool.begin().await?;
-    set_tenant(&mut tx, None, Some(user_id)).await?;
+    let (tx, _) = Tx::begin(
+        pool,
+        Prologue::Settings {
+            school_id: None,
+            user_id: Some(user_id),
+        },
+    )
+    .await?;
     Ok(tx)
 }
 

@@ -6,10 +6,7 @@ use std::{
     str::FromStr,
 };
 
-use sqlx::{
-    ConnectOptions, Connection, Executor, PgPool,
-    postgres::{PgConnectOptions, PgPoolOptions},
-};
+use sqlx::{ConnectOptions, Connection, Executor, PgPool, postgres::PgConnectOptions};
 use uuid::Uuid;
 
 use crate::db::MIGRATOR;
@@ -90,8 +87,7 @@ pub async fn fresh_database() -> String {
 
 /// A pool of the runtime role (schoolops_app) on `database`.
 pub async fn app_pool(database: &str) -> PgPool {
-    PgPoolOptions::new()
-        .max_connections(10)
+    crate::db::pool_options(10)
         .connect_with(env_url("DATABASE_URL").database(database))
         .await
         .expect("connect as the runtime role")
@@ -115,8 +111,7 @@ pub fn app_url(database: &str) -> String {
 /// A pool of at most `max` runtime-role connections on `database`, waiting
 /// up to 30 s for one (benchmarks hold many at once).
 pub async fn app_pool_with(database: &str, max: u32) -> sqlx::Result<PgPool> {
-    PgPoolOptions::new()
-        .max_connections(max)
+    crate::db::pool_options(max)
         .acquire_timeout(std::time::Duration::from_secs(30))
         .connect_with(env_url("DATABASE_URL").database(database))
         .await

@@ -36,23 +36,21 @@ pub struct Args {
 const TARGET_RATIO: f64 = 0.70;
 const STUDENTS: usize = 60;
 
-/// The api's transaction for GET /students, statement for statement: the
-/// Tenant extractor's `db::begin_tenant` (BEGIN, then `set_tenant`'s
-/// SELECT set_config ...) and its membership check (`user::role_in_school`),
-/// then `student::list` with no filter and the default page (50 rows, 51
-/// fetched), then COMMIT. Each statement is prepared once per connection
-/// with the parameter types sqlx binds (uuid, text, bigint), as sqlx caches
-/// its prepared statements per connection; NULL parameters cannot be passed
-/// as pgbench variables, hence PREPARE/EXECUTE over the simple protocol.
+/// The api's transaction for GET /students, statement for statement and
+/// round trip for round trip: the Tenant extractor's `db::begin_member`
+/// sends BEGIN and `SELECT enter_school(school, user)` (the settings and the
+/// membership check, migration 0013) in one simple-protocol message, which
+/// pgbench sends as one message too (`\;`); then `student::list` with no
+/// filter and the default page (50 rows, 51 fetched), prepared once per
+/// connection with the parameter types sqlx binds (uuid, text, bigint), as
+/// sqlx caches its prepared statements per connection; then COMMIT. NULL
+/// parameters cannot be passed as pgbench variables, hence PREPARE/EXECUTE
+/// over the simple protocol.
 pub const SCRIPT: &str = r"\if :prepared = 0
-PREPARE tenant(uuid, uuid) AS SELECT set_config('app.current_school_id', coalesce($1::text, ''), true), set_config('app.current_user_id', coalesce($2::text, ''), true);
-PREPARE member(uuid, uuid) AS SELECT m.role FROM school_memberships m JOIN users u ON u.id = m.user_id WHERE m.school_id = $1 AND m.user_id = $2 AND u.deleted_at IS NULL;
 PREPARE list(uuid, uuid, text, text, bigint) AS SELECT id, admission_no, first_name, last_name, gender, date_of_birth, class_id, status, upi_no, knec_no, birth_cert_no, created_at, updated_at FROM students WHERE ($1::uuid IS NULL OR id > $1) AND ($2::uuid IS NULL OR class_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR admission_no ILIKE $4 OR (first_name || ' ' || last_name) ILIKE $4) ORDER BY id LIMIT $5;
 \set prepared 1
 \endif
-BEGIN;
-EXECUTE tenant(':school', ':user');
-EXECUTE member(':school', ':user');
+BEGIN \; SELECT enter_school(':school', ':user');
 EXECUTE list(NULL, NULL, NULL, NULL, 51);
 COMMIT;
 ";
