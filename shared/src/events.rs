@@ -33,11 +33,11 @@ impl Event {
 
 /// Appends an event in the school of the current transaction.
 ///
-/// Ids come from an identity column, which hands them out at insert time,
-/// not commit time; two transactions of one school could otherwise commit
-/// out of id order and a client resuming "after id N" would skip one. A
-/// per-school advisory lock held to commit keeps ids in commit order; call
-/// this last, just before commit, so the lock is held briefly.
+/// Ids count the school's own events (migration 0015), so they tell a
+/// member nothing of other schools. The school's counter row stays locked
+/// from here to commit, which keeps its events in commit order (a client
+/// resuming "after id N" must not skip one) and makes the school's other
+/// appends wait: call this last, just before commit.
 pub async fn append(conn: &mut PgConnection, kind: &str, payload: &impl Serialize) -> Result<i64> {
     insert(conn, kind, payload, None).await
 }
@@ -59,11 +59,6 @@ async fn insert(
     user_id: Option<Uuid>,
 ) -> Result<i64> {
     let payload = serde_json::to_value(payload).map_err(anyhow::Error::from)?;
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('events:' || app_school_id()::text, 0))",
-    )
-    .execute(&mut *conn)
-    .await?;
     let id: i64 = sqlx::query_scalar(
         "WITH e AS (INSERT INTO events (school_id, kind, payload, user_id) VALUES (app_school_id(), $1, $2, $4) RETURNING id)
          SELECT e.id FROM e, LATERAL (SELECT pg_notify($3, app_school_id()::text || ':' || e.id::text)) n",
