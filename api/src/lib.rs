@@ -23,4 +23,6 @@ pub struct AppState {
     pub hub: hub::EventHub,
     /// Body and request deadlines, and each school's share.
     pub guard: guard::Guard,
+    /// METRICS_TOKEN: what a scrape of /metrics must send, if anything.
+    pub metrics_token: Option<shared::secret::Secret<String>>,
 }

@@ -55,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         refresh_days: api_config.refresh_expires_days,
         guard: api::guard::Guard::new(api::guard::Limits::from_config(&api_config)),
+        metrics_token: config.metrics_token.clone(),
     };
     let listener = tokio::net::TcpListener::bind(api_config.listen_addr)
         .await

@@ -25,6 +25,7 @@ pub async fn serve_api(pool: &PgPool) -> anyhow::Result<String> {
         keys: api::jwt::Keys::new(JWT_SECRET.as_bytes(), 60),
         refresh_days: 7,
         hub: api::hub::EventHub::start(pool.clone()),
+        metrics_token: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

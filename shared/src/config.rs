@@ -17,6 +17,9 @@ pub struct Config {
     pub environment: Environment,
     pub database_url: Secret<String>,
     pub database_max_connections: u32,
+    /// METRICS_TOKEN: when set, `/metrics` (api and worker) answers only a
+    /// scrape that sends `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret<String>>,
 }
 
 /// What the api needs on top: where to listen and how to sign tokens.
@@ -161,10 +164,19 @@ impl Config {
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError("DATABASE_URL must be a postgres:// URL".into()));
         }
+        let metrics_token = get("METRICS_TOKEN").filter(|token| !token.is_empty());
+        if let Some(token) = &metrics_token
+            && token.len() < 16
+        {
+            return Err(ConfigError(
+                "METRICS_TOKEN must be at least 16 characters (or unset)".into(),
+            ));
+        }
         Ok(Self {
             environment,
             database_url: Secret::new(database_url),
             database_max_connections: parsed(&get, "DATABASE_MAX_CONNECTIONS", 10)?,
+            metrics_token: metrics_token.map(Secret::new),
         })
     }
 }

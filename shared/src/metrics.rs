@@ -7,6 +7,7 @@
 //! in. Label values must come from bounded, quote-free sets (route
 //! templates, queue names): the encoder writes them unescaped.
 
+use crate::secret::Secret;
 use prometheus_client::{
     encoding::text::{encode_eof, encode_registry},
     metrics::{family::Family, histogram::Histogram},
@@ -30,6 +31,21 @@ pub type LatencyFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 /// An empty [`LatencyFamily`].
 pub fn latency_family<L: Clone + std::hash::Hash + Eq>() -> LatencyFamily<L> {
     Family::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS))
+}
+
+/// Whether a scrape may read the metrics: always when no token is set,
+/// otherwise only with `Authorization: Bearer <token>`. The two are
+/// compared as SHA-256 digests, so the time taken tells nothing of how
+/// much of a guess was right.
+pub fn scrape_allowed(token: Option<&Secret<String>>, authorization: Option<&str>) -> bool {
+    use sha2::{Digest, Sha256};
+    let Some(token) = token else {
+        return true;
+    };
+    let Some(offered) = authorization.and_then(|value| value.strip_prefix("Bearer ")) else {
+        return false;
+    };
+    Sha256::digest(offered.trim().as_bytes()) == Sha256::digest(token.expose().as_bytes())
 }
 
 /// The content type to answer a scrape with, given its `Accept` header.

@@ -31,8 +31,9 @@ async fn main() -> anyhow::Result<()> {
         })?;
         tracing::info!(%addr, "health and metrics listening");
         let pool = pool.clone();
+        let metrics_token = config.metrics_token.clone();
         tokio::spawn(async move {
-            if let Err(error) = worker::http::serve(listener, pool).await {
+            if let Err(error) = worker::http::serve(listener, pool, metrics_token).await {
                 tracing::error!(error = %error, "the health and metrics server stopped");
             }
         });

@@ -174,3 +174,56 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
         "a permanent failure ran again:\n{metrics}"
     );
 }
+
+#[tokio::test]
+async fn with_a_metrics_token_the_worker_serves_metrics_only_to_a_scrape_that_sends_it() {
+    let database = fresh_database().await;
+    let port = free_port();
+    let scratch = Scratch::new("http-token");
+    let mut command = worker_command(
+        std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
+        &database,
+        scratch.path(),
+    );
+    let token = "scrape-token-0123456789abcdef";
+    command
+        .env("WORKER_HTTP_PORT", port.to_string())
+        .env("METRICS_TOKEN", token)
+        .env("RUST_LOG", "warn");
+    let mut worker = ChildProcess::start("worker", command, scratch.path()).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    worker
+        .wait_ready(&format!("{base}/healthz"), Duration::from_secs(20))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let scrape = |authorization: Option<String>| {
+        let mut request = client.get(format!("{base}/metrics"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+    for refused in [
+        None,
+        Some("Bearer wrong-token-0123456789abcdef".to_string()),
+        Some(format!("Basic {token}")),
+    ] {
+        let response = scrape(refused.clone()).await.unwrap();
+        assert_eq!(response.status(), 401, "{refused:?}");
+        assert!(!response.text().await.unwrap().contains("schoolops_"));
+    }
+    let response = scrape(Some(format!("Bearer {token}"))).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("schoolops_queue_depth")
+    );
+    // Health stays open to the orchestrator.
+    let health = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+    worker.stop();
+}

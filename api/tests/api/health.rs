@@ -257,3 +257,42 @@ async fn metrics_count_requests_by_route_template_and_status_and_open_sse_stream
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn with_a_metrics_token_only_a_scrape_that_sends_it_reads_the_metrics() {
+    let token = "scrape-token-0123456789abcdef";
+    let app = TestApp::spawn_with_metrics_token(token).await;
+    for refused in [
+        None,
+        Some("Bearer wrong-token-0123456789abcdef".to_string()),
+        Some(format!("Basic {token}")),
+        Some(token.to_string()),
+    ] {
+        let mut request = app.request(Method::GET, "/metrics");
+        if let Some(value) = &refused {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        let body =
+            crate::helpers::assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_token")
+                .await;
+        assert!(!body.to_string().contains("schoolops_"), "{refused:?}");
+    }
+    let response = app
+        .request(Method::GET, "/metrics")
+        .header("authorization", format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("schoolops_http_requests_total")
+    );
+    // Health and readiness stay open to the orchestrator.
+    let health = app.request(Method::GET, "/readyz").send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}

@@ -51,6 +51,16 @@ impl TestApp {
         Self::spawn_serving(std::future::pending(), limits).await
     }
 
+    /// Like `spawn`, with /metrics behind `token`.
+    pub async fn spawn_with_metrics_token(token: &str) -> Self {
+        Self::serve(
+            std::future::pending(),
+            api::guard::Limits::default(),
+            Some(shared::secret::Secret::new(token.to_string())),
+        )
+        .await
+    }
+
     /// Like `spawn`, with a server that shuts down when `shutdown` resolves.
     pub async fn spawn_until(
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -61,6 +71,14 @@ impl TestApp {
     async fn spawn_serving(
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
         limits: api::guard::Limits,
+    ) -> Self {
+        Self::serve(shutdown, limits, None).await
+    }
+
+    async fn serve(
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        limits: api::guard::Limits,
+        metrics_token: Option<shared::secret::Secret<String>>,
     ) -> Self {
         shared::telemetry::init_tracing(shared::config::Environment::Development);
         let database = fresh_database().await;
@@ -75,6 +93,7 @@ impl TestApp {
             keys: keys.clone(),
             refresh_days: 7,
             hub: api::hub::EventHub::start(pool.clone()),
+            metrics_token,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
