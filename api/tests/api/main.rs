@@ -27,6 +27,7 @@ mod guardians;
 mod health;
 mod helpers;
 mod invoicing;
+mod job_school;
 mod ledger;
 mod locks;
 mod lookalikes;
