@@ -39,7 +39,7 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(State(pool): State<PgPool>) -> Response {
     let answered = tokio::time::timeout(
         Duration::from_secs(3),
-        sqlx::query("SELECT 1").execute(&pool),
+        sqlx::raw_sql("SELECT 1").execute(&pool),
     )
     .await;
     match answered {

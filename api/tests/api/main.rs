@@ -31,6 +31,7 @@ mod locks;
 mod lookalikes;
 mod notifications;
 mod payments;
+mod pgbouncer;
 mod quickstart;
 mod reminder_interval;
 mod reminders;

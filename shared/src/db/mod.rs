@@ -4,24 +4,17 @@
 
 pub mod admin;
 pub mod constraints;
+mod pool;
 pub mod roles;
 
-use std::time::Duration;
-
-use sqlx::{PgConnection, PgPool, Postgres, Transaction, postgres::PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::{config::Config, error::Result};
+use crate::error::Result;
+
+pub use pool::{connect, connect_direct, for_pool_mode};
 
 pub type Tx = Transaction<'static, Postgres>;
-
-pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
-        .max_connections(config.database_max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(config.database_url.expose())
-        .await
-}
 
 /// Sets the tenant for the rest of the current transaction only.
 pub async fn set_tenant(
