@@ -14,6 +14,10 @@ const ENVIRONMENT: &str =
     "Configured by the environment (a .env file in the working directory counts):
   DATABASE_URL               the runtime role schoolops_app (required)
   DATABASE_MAX_CONNECTIONS   pool size (default 10)
+  DATABASE_POOL_MODE         session (default) or transaction: PgBouncer in transaction mode
+                             fronts DATABASE_URL (README: Behind PgBouncer)
+  DATABASE_DIRECT_URL        a direct PostgreSQL URL for LISTEN (default DATABASE_URL;
+                             required with DATABASE_POOL_MODE=transaction)
   JWT_SECRET                 at least 32 bytes (required)
   JWT_EXPIRES_MINUTES        access token lifetime (default 60)
   REFRESH_EXPIRES_DAYS       refresh token lifetime (default 7)
@@ -45,9 +49,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
+    // The event hub's LISTEN needs a session of its own (DATABASE_DIRECT_URL).
+    let direct = db::connect_direct(&config, &pool)
+        .await
+        .context("connecting to DATABASE_DIRECT_URL")?;
+    db::roles::ensure_runtime_role_is_bound_by_rls(&direct).await?;
 
     let state = AppState {
-        hub: api::hub::EventHub::start(pool.clone()),
+        hub: api::hub::EventHub::start(direct),
         pool,
         keys: Keys::new(
             api_config.jwt_secret.expose().as_bytes(),

@@ -52,6 +52,8 @@ pub fn start_worker(
     let _ = std::fs::remove_dir(&mail_dir);
     let ctx = worker::Ctx {
         pool: pool.clone(),
+        // Benchmarks connect directly: one pool serves both.
+        direct: pool.clone(),
         mailer,
         assistant: worker::chat::Assistant::new(shared::ollama::OllamaClient::new(ollama)),
     };

@@ -15,11 +15,30 @@ pub enum Environment {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
+    /// DATABASE_URL: every query; a PgBouncer in transaction mode may sit
+    /// in front of it when DATABASE_POOL_MODE says so.
     pub database_url: Secret<String>,
     pub database_max_connections: u32,
     /// METRICS_TOKEN: when set, `/metrics` (api and worker) answers only a
     /// scrape that sends `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret<String>>,
+    /// DATABASE_POOL_MODE: what stands between DATABASE_URL and PostgreSQL.
+    pub database_pool_mode: PoolMode,
+    /// DATABASE_DIRECT_URL: a real PostgreSQL session, for what needs one
+    /// (LISTEN, session advisory locks). None: DATABASE_URL serves both.
+    pub database_direct_url: Option<Secret<String>>,
+}
+
+/// How DATABASE_URL's connections map to PostgreSQL sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolMode {
+    /// `session` (default): each connection is one PostgreSQL session, as
+    /// when connecting directly or through PgBouncer in session mode.
+    Session,
+    /// `transaction`: PgBouncer (or alike) in transaction mode; only a
+    /// transaction keeps its server connection, so no statement is cached
+    /// and LISTEN goes to DATABASE_DIRECT_URL.
+    Transaction,
 }
 
 /// What the api needs on top: where to listen and how to sign tokens.
@@ -160,9 +179,27 @@ impl Config {
                 "JWT_SECRET {why}: with ENV=production set a secret of your own"
             )));
         }
-        let database_url = required(&get, "DATABASE_URL")?;
-        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
-            return Err(ConfigError("DATABASE_URL must be a postgres:// URL".into()));
+        let database_url = postgres_url("DATABASE_URL", required(&get, "DATABASE_URL")?)?;
+        let database_direct_url = get("DATABASE_DIRECT_URL")
+            .filter(|v| !v.trim().is_empty())
+            .map(|url| postgres_url("DATABASE_DIRECT_URL", url))
+            .transpose()?;
+        let database_pool_mode = match get("DATABASE_POOL_MODE").as_deref().map(str::trim) {
+            None | Some("" | "session") => PoolMode::Session,
+            Some("transaction") => PoolMode::Transaction,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "DATABASE_POOL_MODE must be session or transaction, got {other:?}"
+                )));
+            }
+        };
+        // LISTEN through a transaction pooler hears nothing: say so at start.
+        if database_pool_mode == PoolMode::Transaction && database_direct_url.is_none() {
+            return Err(ConfigError(
+                "DATABASE_POOL_MODE=transaction needs DATABASE_DIRECT_URL, a direct \
+                 PostgreSQL URL for LISTEN and session locks"
+                    .into(),
+            ));
         }
         let metrics_token = get("METRICS_TOKEN").filter(|token| !token.is_empty());
         if let Some(token) = &metrics_token
@@ -174,9 +211,11 @@ impl Config {
         }
         Ok(Self {
             environment,
-            database_url: Secret::new(database_url),
+            database_url,
             database_max_connections: parsed(&get, "DATABASE_MAX_CONNECTIONS", 10)?,
             metrics_token: metrics_token.map(Secret::new),
+            database_pool_mode,
+            database_direct_url,
         })
     }
 }
@@ -245,6 +284,14 @@ impl ApiConfig {
             address_concurrency: parsed(&get, "API_ADDRESS_CONCURRENCY", 4usize)?.max(1),
             trust_forwarded_for: parsed(&get, "API_TRUST_FORWARDED_FOR", false)?,
         })
+    }
+}
+
+fn postgres_url(key: &str, url: String) -> Result<Secret<String>, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Secret::new(url))
+    } else {
+        Err(ConfigError(format!("{key} must be a postgres:// URL")))
     }
 }
 
@@ -363,6 +410,34 @@ mod tests {
         let api =
             ApiConfig::from_lookup(lookup(&[("JWT_SECRET", SECRET), ("HOST", "0.0.0.0")])).unwrap();
         assert!(api.listen_addr.ip().is_unspecified());
+    }
+
+    #[test]
+    fn transaction_pooling_needs_a_direct_url_and_session_is_the_default() {
+        let plain = lookup(&[("DATABASE_URL", "postgres://a@b/c")]);
+        let config = Config::from_lookup(&plain).unwrap();
+        assert_eq!(config.database_pool_mode, PoolMode::Session);
+        assert!(config.database_direct_url.is_none());
+
+        let pooled = [
+            ("DATABASE_URL", "postgres://app:pw@bouncer:6432/c"),
+            ("DATABASE_POOL_MODE", "transaction"),
+        ];
+        let err = Config::from_lookup(lookup(&pooled)).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_DIRECT_URL"), "{err}");
+
+        let direct = [
+            pooled[0],
+            pooled[1],
+            ("DATABASE_DIRECT_URL", "postgres://app:pw@pg/c"),
+        ];
+        let config = Config::from_lookup(lookup(&direct)).unwrap();
+        assert_eq!(config.database_pool_mode, PoolMode::Transaction);
+        assert!(config.database_direct_url.is_some());
+
+        let typo = [pooled[0], ("DATABASE_POOL_MODE", "transactions")];
+        let err = Config::from_lookup(lookup(&typo)).unwrap_err();
+        assert!(err.to_string().contains("session or transaction"), "{err}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ async fn healthz() -> Json<serde_json::Value> {
 async fn readyz(State(http): State<Http>) -> Response {
     let answered = tokio::time::timeout(
         Duration::from_secs(3),
-        sqlx::query("SELECT 1").execute(&http.pool),
+        sqlx::raw_sql("SELECT 1").execute(&http.pool),
     )
     .await;
     match answered {

@@ -30,7 +30,11 @@ use shared::jobs::{
 /// What every job can reach.
 #[derive(Clone)]
 pub struct Ctx {
+    /// DATABASE_URL: the jobs' queries (a transaction pooler may front it).
     pub pool: PgPool,
+    /// DATABASE_DIRECT_URL (or `pool`): real sessions, for the queues'
+    /// LISTEN and pruning's advisory lock.
+    pub direct: PgPool,
     pub mailer: mail::Mailer,
     pub assistant: chat::Assistant,
 }
@@ -87,7 +91,7 @@ pub async fn run(
         .map(|every| tokio::spawn(scheduler::run(ctx.pool.clone(), every, stopped.clone())));
     let pruning = options.prune_every.map(|every| {
         tokio::spawn(pruning::run(
-            ctx.pool.clone(),
+            ctx.direct.clone(),
             options.retention,
             every,
             stopped,

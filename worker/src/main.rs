@@ -24,6 +24,10 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("connecting to DATABASE_URL")?;
     db::roles::ensure_runtime_role_is_bound_by_rls(&pool).await?;
+    let direct = db::connect_direct(&config, &pool)
+        .await
+        .context("connecting to DATABASE_DIRECT_URL")?;
+    db::roles::ensure_runtime_role_is_bound_by_rls(&direct).await?;
     if let Some(port) = options.http_port {
         let addr = std::net::SocketAddr::from(([0, 0, 0, 0], port));
         let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
@@ -42,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
     worker::run(
         Ctx {
             pool: pool.clone(),
+            direct: direct.clone(),
             mailer,
             assistant: worker::chat::Assistant::new(OllamaClient::new(ollama)),
         },
@@ -50,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     pool.close().await;
+    direct.close().await;
     tracing::info!("worker stopped");
     Ok(())
 }

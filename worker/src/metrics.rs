@@ -78,6 +78,17 @@ struct QueueState {
 /// the database's, the same from every worker (aggregate them with max),
 /// and left out, with `schoolops_queue_read` 0, when it does not answer.
 /// Help texts go without their final period: the library adds it.
+/// The queues' states, in a transaction (as every statement: shared/src/db/pool.rs).
+async fn queue_states(pool: &PgPool) -> sqlx::Result<Vec<QueueState>> {
+    let mut tx = pool.begin().await?;
+    let states = sqlx::query_as::<_, QueueState>(QUEUE_STATE)
+        .bind(crate::QUEUES)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(states)
+}
+
 pub async fn render(pool: &PgPool, content_type: &str) -> String {
     let mut registry = Registry::default();
     registry.register(
@@ -95,10 +106,7 @@ pub async fn render(pool: &PgPool, content_type: &str) -> String {
         "Rows deleted by retention in this process: finished jobs and events",
         PRUNED.clone(),
     );
-    let read = sqlx::query_as::<_, QueueState>(QUEUE_STATE)
-        .bind(crate::QUEUES)
-        .fetch_all(pool)
-        .await;
+    let read = queue_states(pool).await;
     let answered = FloatGauge::default();
     answered.set(if read.is_ok() { 1.0 } else { 0.0 });
     registry.register(

@@ -8,6 +8,8 @@ use clap::Parser;
 /// What `worker --help` says after the options.
 const ALSO_READ: &str =
     "Also read: DATABASE_URL (the runtime role), DATABASE_MAX_CONNECTIONS, ENV, RUST_LOG,
+DATABASE_POOL_MODE (session, or transaction behind PgBouncer in transaction mode),
+DATABASE_DIRECT_URL (a direct session for LISTEN and pruning's lock; default DATABASE_URL),
 SMTP_URL (smtp://host:port; unset: .eml files in MAIL_DIR, default .data/mail), MAIL_FROM,
 OLLAMA_BASE_URL, OLLAMA_MODEL and the OLLAMA_*_TIMEOUT seconds.";
 

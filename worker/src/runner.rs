@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use apalis::prelude::*;
-use apalis_postgres::{Config, PostgresStorage};
+use apalis_postgres::{Config, PostgresStorage, Pubsub};
 use shared::{Error, jobs::Job};
 use tracing::Instrument;
 
@@ -51,9 +51,12 @@ pub fn register<J: Perform>(monitor: Monitor, ctx: Ctx, options: &Options) -> Mo
         } else {
             delay
         };
-        let backend = PostgresStorage::<J>::new(&ctx.pool)
-            .with_config(config)
-            .with_pubsub()
+        // Jobs through `pool`; the LISTEN for new ones (PostgresStorage's
+        // with_pubsub, on its own pool) on a direct session: a transaction
+        // pooler would hand it any server and nothing would be heard.
+        let pubsub = Pubsub::new(ctx.direct.clone(), J::QUEUE.to_string());
+        let storage = PostgresStorage::<J>::new(&ctx.pool).with_config(config);
+        let backend = PollWith::new(storage, StreamStrategy::new(pubsub))
             .poll_with_interval(options.poll_interval)
             .before_start(move |_| async move {
                 tokio::time::sleep(delay).await;
@@ -109,12 +112,24 @@ async fn handle<J: Perform>(
     tracing::warn!(parent: &span, error = %error, retry_in_secs = wait.as_secs(), "job failed; will retry");
     // apalis refetches a failed job once its run_at has passed: moving
     // run_at is the backoff, kept in the database across restarts.
-    let _ = sqlx::query(
-        "UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1",
-    )
-    .bind(task_id.to_string())
-    .bind(wait.as_secs_f64())
-    .execute(&ctx.pool)
-    .await;
+    if let Err(moving) = delay_retry(&ctx.pool, &task_id, wait).await {
+        tracing::warn!(parent: &span, error = %moving, "could not move the retry's run_at");
+    }
     Err(error.into())
+}
+
+/// Moves the job's run_at `wait` on, in a transaction (as every statement:
+/// shared/src/db/pool.rs).
+async fn delay_retry(
+    pool: &sqlx::PgPool,
+    task_id: &TaskId,
+    wait: std::time::Duration,
+) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE apalis.jobs SET run_at = now() + make_interval(secs => $2) WHERE id = $1")
+        .bind(task_id.to_string())
+        .bind(wait.as_secs_f64())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }

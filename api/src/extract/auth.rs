@@ -41,12 +41,15 @@ impl FromRequestParts<AppState> for AuthUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let claims = bearer_claims(parts, state)?;
+        // In a transaction, as every statement (shared/src/db/pool.rs).
+        let mut tx = state.pool.begin().await?;
         let exists: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL)",
         )
         .bind(claims.sub)
-        .fetch_one(&state.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         if !exists {
             return Err(ApiError::unauthorized(
                 "the account behind this token no longer exists",

@@ -83,8 +83,11 @@ async fn tokens(
     let refresh_token = match refresh_token {
         Some(token) => token,
         None => {
-            let mut conn = state.pool.acquire().await?;
-            refresh::issue(&mut conn, account.id, Uuid::new_v4(), state.refresh_days).await?
+            let mut tx = state.pool.begin().await?;
+            let token =
+                refresh::issue(&mut tx, account.id, Uuid::new_v4(), state.refresh_days).await?;
+            tx.commit().await?;
+            token
         }
     };
     Ok(Tokens {

@@ -33,7 +33,8 @@ async fn healthz() -> Json<Health> {
     (status = 503, body = Problem, content_type = "application/problem+json"),
 ))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    sqlx::query("SELECT 1")
+    // One simple-protocol message: whole behind a transaction pooler too.
+    sqlx::raw_sql("SELECT 1")
         .execute(&state.pool)
         .await
         .map_err(|_| {

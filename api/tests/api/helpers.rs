@@ -6,9 +6,9 @@
 use api::{AppState, jwt::Keys};
 use reqwest::StatusCode;
 use serde_json::Value;
-use shared::testing::app_pool;
 pub use shared::testing::fresh_database;
 pub use shared::testing::{ApiClient, Member};
+use shared::testing::{app_direct_pool, app_pool};
 use sqlx::{Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -29,7 +29,10 @@ fn dev_mail() -> shared::config::MailConfig {
 /// `app.register`, `app.owner_with_school`).
 pub struct TestApp {
     pub api: ApiClient,
+    /// The app's pool (through PgBouncer under SCHOOLOPS_TEST_PGBOUNCER_PORT).
     pub pool: PgPool,
+    /// For LISTEN and session locks: `pool` itself unless PgBouncer fronts it.
+    pub direct: PgPool,
     pub keys: Keys,
 }
 
@@ -83,6 +86,7 @@ impl TestApp {
         shared::telemetry::init_tracing(shared::config::Environment::Development);
         let database = fresh_database().await;
         let pool = app_pool(&database).await;
+        let direct = app_direct_pool(&database, &pool).await;
         shared::db::roles::ensure_runtime_role_is_bound_by_rls(&pool)
             .await
             .expect("the test role is the runtime role, bound by RLS");
@@ -92,7 +96,7 @@ impl TestApp {
             pool: pool.clone(),
             keys: keys.clone(),
             refresh_days: 7,
-            hub: api::hub::EventHub::start(pool.clone()),
+            hub: api::hub::EventHub::start(direct.clone()),
             metrics_token,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -101,6 +105,7 @@ impl TestApp {
         Self {
             api: ApiClient::new(base),
             pool,
+            direct,
             keys,
         }
     }
@@ -148,6 +153,7 @@ impl TestApp {
         };
         let ctx = worker::Ctx {
             pool: self.pool.clone(),
+            direct: self.direct.clone(),
             mailer,
             assistant,
         };

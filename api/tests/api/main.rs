@@ -33,6 +33,7 @@ mod locks;
 mod lookalikes;
 mod notifications;
 mod payments;
+mod pgbouncer;
 mod quickstart;
 mod reminder_interval;
 mod reminders;

@@ -44,6 +44,9 @@ pub async fn register(
     password::validate(password_text)?;
     let owned = password_text.to_owned();
     let hash = password::bounded(move || password::hash(&owned)).await??;
+    // Every statement in a transaction, even one alone: behind PgBouncer in
+    // transaction mode that is what keeps it on one server (db/pool.rs).
+    let mut tx = pool.begin().await?;
     let account = sqlx::query_as(
         "INSERT INTO users (id, email, full_name, password_hash) VALUES ($1, $2, $3, $4)
          RETURNING id, email, full_name, created_at",
@@ -52,8 +55,9 @@ pub async fn register(
     .bind(email)
     .bind(full_name)
     .bind(hash)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(account)
 }
 
@@ -66,14 +70,18 @@ struct Credentials {
 
 pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Account> {
     let email = email.trim().to_lowercase();
+    // Short transactions either side of the (slow) hash check: none is
+    // held while the password is verified.
+    let mut tx = pool.begin().await?;
     let found: Option<Credentials> = sqlx::query_as(
         "SELECT id, password_hash,
                 CASE WHEN locked_until > now() THEN ceil(extract(epoch FROM locked_until - now()))::bigint END AS locked_for
            FROM users WHERE email = $1 AND deleted_at IS NULL",
     )
     .bind(&email)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     if let Some(seconds) = found.as_ref().and_then(|c| c.locked_for) {
         return Err(Error::client(
             ErrorKind::TooMany,
@@ -91,6 +99,7 @@ pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Ac
     let Some(credentials) = found else {
         return Err(invalid());
     };
+    let mut tx = pool.begin().await?;
     if !ok {
         // The exponent is capped: 2^1024 overflows a double, and the failed
         // UPDATE would leave the counter (and the lock) behind for good.
@@ -104,8 +113,9 @@ pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Ac
         .bind(credentials.id)
         .bind(FREE_ATTEMPTS)
         .bind(MAX_LOCK_SECONDS as f64)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         return Err(invalid());
     }
     let account = sqlx::query_as(
@@ -113,19 +123,22 @@ pub async fn login(pool: &PgPool, email: &str, password_text: &str) -> Result<Ac
          RETURNING id, email, full_name, created_at",
     )
     .bind(credentials.id)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(account)
 }
 
 /// The account behind a token, if it still exists.
 pub async fn find(pool: &PgPool, user_id: Uuid) -> Result<Option<Account>> {
+    let mut tx = pool.begin().await?;
     let account = sqlx::query_as(
         "SELECT id, email, full_name, created_at FROM users WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(user_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(account)
 }
 

@@ -4,46 +4,18 @@
 
 pub mod admin;
 pub mod constraints;
+mod pool;
 pub mod roles;
 mod tx;
 
-use std::time::Duration;
-
-use sqlx::{Connection, PgConnection, PgPool, Row, postgres::PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Row};
 use tx::Prologue;
 pub use tx::Tx;
 use uuid::Uuid;
 
-use crate::{config::Config, domain::role::Role, error::Result};
+use crate::{domain::role::Role, error::Result};
 
-pub async fn connect(config: &Config) -> Result<PgPool, sqlx::Error> {
-    pool_options(config.database_max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(config.database_url.expose())
-        .await
-}
-
-/// A connection idle longer than this is pinged before it is handed out.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
-
-/// The pool every binary and test uses. sqlx pings each connection as it
-/// leaves the pool by default, a round trip on every request; here only a
-/// connection that has sat idle (and may have been cut, say by a database
-/// restart) is pinged. A busy connection that breaks fails its query, which
-/// the caller sees as an error, as it would mid-request anyway.
-pub fn pool_options(max_connections: u32) -> PgPoolOptions {
-    PgPoolOptions::new()
-        .max_connections(max_connections)
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= PING_WHEN_IDLE_FOR {
-                    conn.ping().await?;
-                }
-                Ok(true)
-            })
-        })
-}
+pub use pool::{connect, connect_direct, for_pool_mode, pool_options};
 
 /// Sets the tenant for the rest of the current transaction only.
 pub async fn set_tenant(

@@ -13,6 +13,7 @@ struct RoleFacts {
 }
 
 pub async fn ensure_runtime_role_is_bound_by_rls(pool: &PgPool) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
     let facts: RoleFacts = sqlx::query_as(
         "SELECT r.rolname AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
                 (SELECT count(*) FROM pg_class c
@@ -20,8 +21,9 @@ pub async fn ensure_runtime_role_is_bound_by_rls(pool: &PgPool) -> anyhow::Resul
                     AND c.relnamespace = 'public'::regnamespace) AS owned_tables
            FROM pg_roles r WHERE r.rolname = current_user",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut problems = Vec::new();
     if facts.superuser {
         problems.push("is a superuser");

@@ -85,12 +85,52 @@ pub async fn fresh_database() -> String {
     name
 }
 
-/// A pool of the runtime role (schoolops_app) on `database`.
+/// SCHOOLOPS_TEST_PGBOUNCER_PORT: a PgBouncer in transaction mode on this
+/// loopback port fronts DATABASE_URL's server (`scripts/faults pgbouncer`
+/// starts one); the app's pools then go through it, as
+/// DATABASE_POOL_MODE=transaction would have them.
+pub fn pgbouncer_port() -> Option<u16> {
+    let port = std::env::var("SCHOOLOPS_TEST_PGBOUNCER_PORT").ok()?;
+    Some(
+        port.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("SCHOOLOPS_TEST_PGBOUNCER_PORT is not a port: {port:?}")),
+    )
+}
+
+/// The runtime role's options on `database`: through PgBouncer when
+/// SCHOOLOPS_TEST_PGBOUNCER_PORT says so, else direct.
+pub fn app_options(database: &str) -> PgConnectOptions {
+    let direct = env_url("DATABASE_URL").database(database);
+    match pgbouncer_port() {
+        Some(port) => crate::db::for_pool_mode(
+            direct.host("127.0.0.1").port(port),
+            crate::config::PoolMode::Transaction,
+        ),
+        None => direct,
+    }
+}
+
+/// A pool of the runtime role (schoolops_app) on `database` (through
+/// PgBouncer under SCHOOLOPS_TEST_PGBOUNCER_PORT).
 pub async fn app_pool(database: &str) -> PgPool {
     crate::db::pool_options(10)
-        .connect_with(env_url("DATABASE_URL").database(database))
+        .connect_with(app_options(database))
         .await
         .expect("connect as the runtime role")
+}
+
+/// The pool for LISTEN and session locks that goes with `pool`, as
+/// DATABASE_DIRECT_URL: `pool` itself unless it goes through PgBouncer.
+pub async fn app_direct_pool(database: &str, pool: &PgPool) -> PgPool {
+    if pgbouncer_port().is_none() {
+        return pool.clone();
+    }
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .connect_with(env_url("DATABASE_URL").database(database))
+        .await
+        .expect("connect directly as the runtime role")
 }
 
 /// The runtime role's URL for `database`, for a child process.
@@ -113,7 +153,7 @@ pub fn app_url(database: &str) -> String {
 pub async fn app_pool_with(database: &str, max: u32) -> sqlx::Result<PgPool> {
     crate::db::pool_options(max)
         .acquire_timeout(std::time::Duration::from_secs(30))
-        .connect_with(env_url("DATABASE_URL").database(database))
+        .connect_with(app_options(database))
         .await
 }
 

@@ -20,6 +20,9 @@ pub mod seed;
 
 pub use books::Books;
 pub use client::{ApiClient, Member};
-pub use database::{app_pool, app_pool_with, app_url, drop_database, env_url, fresh_database};
+pub use database::{
+    app_direct_pool, app_options, app_pool, app_pool_with, app_url, drop_database, env_url,
+    fresh_database, pgbouncer_port,
+};
 pub use events::{EventStream, Received};
 pub use process::{ChildProcess, Scratch};

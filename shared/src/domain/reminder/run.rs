@@ -39,12 +39,14 @@ impl ScheduleTiming {
 }
 
 pub async fn timings(pool: &PgPool) -> Result<Vec<ScheduleTiming>> {
+    let mut tx = pool.begin().await?;
     let timings = sqlx::query_as(
         "SELECT school_id, schedule_id, cron, timezone, grace_seconds, active_since, last_tick
            FROM reminder_schedule_timings()",
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(timings)
 }
 
