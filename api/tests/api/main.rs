@@ -30,6 +30,8 @@ mod ledger;
 mod locks;
 mod lookalikes;
 mod notifications;
+mod openapi_contract;
+mod openapi_examples;
 mod payments;
 mod quickstart;
 mod reminder_interval;
