@@ -11,7 +11,7 @@ use crate::{
     error::ApiError,
     extract::{AuthUser, Json},
     guard::AddressPlace,
-    openapi::PublicErrors,
+    openapi::examples,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -100,8 +100,14 @@ async fn tokens(
 }
 
 /// Create an account and sign in.
-#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Registration,
-    responses((status = 201, body = Tokens), PublicErrors))]
+#[utoipa::path(post, path = "/auth/register", tag = "auth",
+    request_body(content = Registration, example = examples::registration),
+    responses((status = 201, description = "Registered and signed in", body = Tokens)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_email", "invalid_field", "weak_password"],
+        "409": ["email_taken"],
+        "429": ["busy"]
+    }))))]
 async fn register(
     State(state): State<AppState>,
     _place: AddressPlace,
@@ -116,8 +122,14 @@ async fn register(
 
 /// Sign in with email and password. Repeated failures lock the account for
 /// a short, growing time (at most 15 minutes).
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
-    responses((status = 200, body = Tokens), PublicErrors))]
+#[utoipa::path(post, path = "/auth/login", tag = "auth",
+    request_body(content = Credentials, example = examples::credentials),
+    responses((status = 200, description = "Signed in", body = Tokens)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_value"],
+        "401": ["invalid_credentials"],
+        "429": ["account_locked", "busy"]
+    }))))]
 async fn login(
     State(state): State<AppState>,
     _place: AddressPlace,
@@ -128,8 +140,12 @@ async fn login(
 }
 
 /// Trade a refresh token for a new pair; the old refresh token stops working.
-#[utoipa::path(post, path = "/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = Tokens), PublicErrors))]
+#[utoipa::path(post, path = "/auth/refresh", tag = "auth",
+    request_body(content = RefreshRequest, example = examples::refresh_request),
+    responses((status = 200, description = "A new access token and the next refresh token", body = Tokens)),
+    extensions(("x-problem-codes" = json!({
+        "401": ["invalid_refresh_token", "refresh_token_reused", "invalid_token"]
+    }))))]
 async fn refresh_tokens(
     State(state): State<AppState>,
     _place: AddressPlace,
@@ -145,7 +161,8 @@ async fn refresh_tokens(
 
 /// The caller and their memberships.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Me), PublicErrors))]
+    responses((status = 200, description = "The caller's account and the schools they belong to", body = Me)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<Me>, ApiError> {
     let user = user::find(&state.pool, caller.id)
         .await?

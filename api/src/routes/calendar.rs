@@ -11,7 +11,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, Path, Tenant},
-    openapi::{SchoolHeader, TenantErrors},
+    openapi::{SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,7 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The school's grade levels, in teaching order.
 #[utoipa::path(get, path = "/grade-levels", tag = "calendar", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<GradeLevel>), TenantErrors))]
+    responses((status = 200, description = "Every grade level of the school, in teaching order (not paged)", body = Vec<GradeLevel>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_grade_levels(mut tenant: Tenant) -> Result<Json<Vec<GradeLevel>>, ApiError> {
     let levels = calendar::grade_levels(&mut tenant.tx).await?;
     tenant.commit().await?;
@@ -32,7 +33,8 @@ async fn list_grade_levels(mut tenant: Tenant) -> Result<Json<Vec<GradeLevel>>, 
 
 /// Term dates for this year and next.
 #[utoipa::path(get, path = "/terms", tag = "calendar", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<AcademicTerm>), TenantErrors))]
+    responses((status = 200, description = "The terms of this year and next, by year and term (not paged)", body = Vec<AcademicTerm>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_terms(mut tenant: Tenant) -> Result<Json<Vec<AcademicTerm>>, ApiError> {
     let terms = calendar::terms(&mut tenant.tx).await?;
     tenant.commit().await?;
@@ -41,7 +43,11 @@ async fn list_terms(mut tenant: Tenant) -> Result<Json<Vec<AcademicTerm>>, ApiEr
 
 /// Move a term's dates (OWNER or ADMIN).
 #[utoipa::path(patch, path = "/terms/{id}", tag = "calendar", params(SchoolHeader, ("id" = Uuid, Path)),
-    request_body = TermDates, security(("bearer" = [])), responses((status = 200, body = AcademicTerm), TenantErrors))]
+    request_body(content = TermDates, example = examples::term_dates), security(("bearer" = [])),
+    responses((status = 200, description = "The term with its new dates", body = AcademicTerm)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_value"], "403": ["insufficient_role"], "404": ["term_not_found"], "422": ["invalid_term_dates"]
+    }))))]
 async fn update_term(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

@@ -23,7 +23,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -44,8 +44,10 @@ struct Answered {
 }
 
 /// Start a chat with the assistant (any member). It is yours alone.
-#[utoipa::path(post, path = "/chats", tag = "chat", params(SchoolHeader), request_body = NewSession,
-    security(("bearer" = [])), responses((status = 201, body = ChatSession), TenantErrors))]
+#[utoipa::path(post, path = "/chats", tag = "chat", params(SchoolHeader),
+    request_body(content = NewSession, example = examples::new_session),
+    security(("bearer" = [])), responses((status = 201, description = "The chat, empty", body = ChatSession)),
+    extensions(("x-problem-codes" = json!({"400": ["invalid_field"]}))))]
 async fn create_chat(
     mut tenant: Tenant,
     Json(new): Json<NewSession>,
@@ -57,7 +59,8 @@ async fn create_chat(
 
 /// Your chats in this school, newest first.
 #[utoipa::path(get, path = "/chats", tag = "chat", params(SchoolHeader, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<ChatSession>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of your chats, newest first", body = Vec<ChatSession>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_chats(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -70,7 +73,8 @@ async fn list_chats(
 
 /// A chat's messages, oldest first, each in its current state.
 #[utoipa::path(get, path = "/chats/{id}/messages", tag = "chat", params(SchoolHeader, ("id" = Uuid, Path), PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<ChatMessage>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of the chat's messages, oldest first", body = Vec<ChatMessage>)),
+    extensions(("x-problem-codes" = json!({"404": ["chat_not_found"]}))))]
 async fn list_messages(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -86,7 +90,9 @@ async fn list_messages(
 /// Send a message. Answers 202 with it and the pending assistant message;
 /// the worker answers, streaming the text over GET /events.
 #[utoipa::path(post, path = "/chats/{id}/messages", tag = "chat", params(SchoolHeader, ("id" = Uuid, Path)),
-    request_body = NewMessage, security(("bearer" = [])), responses((status = 202, body = Exchange), TenantErrors))]
+    request_body(content = NewMessage, example = examples::new_message), security(("bearer" = [])),
+    responses((status = 202, description = "Your message and the assistant's, pending until the worker answers", body = Exchange)),
+    extensions(("x-problem-codes" = json!({"400": ["invalid_content"], "404": ["chat_not_found"]}))))]
 async fn post_message(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -104,7 +110,12 @@ async fn post_message(
 /// later how queued work ended. 409 when the message proposes nothing open.
 #[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/confirm", tag = "chat",
     params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Answered), TenantErrors))]
+    security(("bearer" = [])),
+    responses((status = 200, description = "The proposal (confirmed, or failed when the data broke a rule) and the reply saying what happened", body = Answered)),
+    extensions(("x-problem-codes" = json!({
+        "403": ["insufficient_role"], "404": ["chat_not_found", "message_not_found"],
+        "409": ["action_not_proposed", "nothing_to_confirm"]
+    }))))]
 async fn confirm_action(
     mut tenant: Tenant,
     Path((id, message_id)): Path<(Uuid, Uuid)>,
@@ -120,7 +131,11 @@ async fn confirm_action(
 /// Cancel a proposed action (the same as replying "no").
 #[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/cancel", tag = "chat",
     params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Answered), TenantErrors))]
+    security(("bearer" = [])),
+    responses((status = 200, description = "The proposal, cancelled, and the reply", body = Answered)),
+    extensions(("x-problem-codes" = json!({
+        "404": ["chat_not_found", "message_not_found"], "409": ["action_not_proposed", "nothing_to_confirm"]
+    }))))]
 async fn cancel_action(
     mut tenant: Tenant,
     Path((id, message_id)): Path<(Uuid, Uuid)>,
@@ -162,7 +177,11 @@ async fn answered(
 /// Answers 202 with the message, pending again; 409 unless it failed.
 #[utoipa::path(post, path = "/chats/{id}/messages/{message_id}/retry", tag = "chat",
     params(SchoolHeader, ("id" = Uuid, Path), ("message_id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 202, body = ChatMessage), TenantErrors))]
+    security(("bearer" = [])),
+    responses((status = 202, description = "The assistant message, pending again", body = ChatMessage)),
+    extensions(("x-problem-codes" = json!({
+        "404": ["chat_not_found", "message_not_found"], "409": ["message_not_failed"]
+    }))))]
 async fn retry_message(
     mut tenant: Tenant,
     Path((id, message_id)): Path<(Uuid, Uuid)>,

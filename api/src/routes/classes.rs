@@ -13,7 +13,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,8 +23,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Create a class: a grade level, a stream and an academic year.
-#[utoipa::path(post, path = "/classes", tag = "classes", params(SchoolHeader), request_body = NewClass,
-    security(("bearer" = [])), responses((status = 201, body = Class), TenantErrors))]
+#[utoipa::path(post, path = "/classes", tag = "classes", params(SchoolHeader),
+    request_body(content = NewClass, example = examples::new_class),
+    security(("bearer" = [])), responses((status = 201, description = "The class", body = Class)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_value"], "403": ["insufficient_role"],
+        "409": ["duplicate_class"], "422": ["unknown_level"]
+    }))))]
 async fn create_class(
     mut tenant: Tenant,
     Json(new): Json<NewClass>,
@@ -37,7 +42,8 @@ async fn create_class(
 
 /// Classes of the school.
 #[utoipa::path(get, path = "/classes", tag = "classes", params(SchoolHeader, PageParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Class>), TenantErrors))]
+    responses((status = 200, description = "A page of the school's classes, by id", body = Vec<Class>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_classes(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -50,7 +56,8 @@ async fn list_classes(
 
 /// One class.
 #[utoipa::path(get, path = "/classes/{id}", tag = "classes", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Class), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The class", body = Class)),
+    extensions(("x-problem-codes" = json!({"404": ["class_not_found"]}))))]
 async fn get_class(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Class>, ApiError> {
     let class = class::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;

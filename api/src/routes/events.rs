@@ -21,7 +21,7 @@ use crate::{
     error::ApiError,
     extract::{Json, Query, Tenant, tenant::not_a_member},
     hub::Signal,
-    openapi::{SchoolHeader, TenantErrors},
+    openapi::SchoolHeader,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -50,7 +50,8 @@ struct StreamParams {
 
 /// A short-lived ticket for opening GET /events from a browser.
 #[utoipa::path(post, path = "/events/ticket", tag = "events", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Ticket), TenantErrors))]
+    responses((status = 200, description = "A ticket for `?ticket=`, valid for `expires_in` seconds", body = Ticket)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn create_ticket(
     State(state): State<AppState>,
     tenant: Tenant,
@@ -101,7 +102,8 @@ async fn subscriber(
 /// chat.message.completed (a chat's events reach only the user whose chat it
 /// is). Send Last-Event-ID (or `?last_event_id=`) to resume.
 #[utoipa::path(get, path = "/events", tag = "events", params(SchoolHeader, StreamParams), security(("bearer" = [])),
-    responses((status = 200, description = "text/event-stream of the school's events", content_type = "text/event-stream", body = String), TenantErrors))]
+    responses((status = 200, description = "text/event-stream of the school's events", content_type = "text/event-stream", body = String)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn stream_events(
     State(state): State<AppState>,
     Query(params): Query<StreamParams>,

@@ -12,7 +12,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, Path, Tenant},
-    openapi::{SchoolHeader, TenantErrors},
+    openapi::{SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,7 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Fee structures with their items.
 #[utoipa::path(get, path = "/fees/structures", tag = "fees", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<FeeStructure>), TenantErrors))]
+    responses((status = 200, description = "Every fee structure with its items (not paged)", body = Vec<FeeStructure>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_structures(mut tenant: Tenant) -> Result<Json<Vec<FeeStructure>>, ApiError> {
     let structures = fees::list(&mut tenant.tx).await?;
     tenant.commit().await?;
@@ -31,8 +32,15 @@ async fn list_structures(mut tenant: Tenant) -> Result<Json<Vec<FeeStructure>>, 
 }
 
 /// Define what a level (or every level) pays in a term and year (BURSAR, ADMIN or OWNER).
-#[utoipa::path(post, path = "/fees/structures", tag = "fees", params(SchoolHeader), request_body = NewFeeStructure,
-    security(("bearer" = [])), responses((status = 201, body = FeeStructure), TenantErrors))]
+#[utoipa::path(post, path = "/fees/structures", tag = "fees", params(SchoolHeader),
+    request_body(content = NewFeeStructure, example = examples::new_fee_structure),
+    security(("bearer" = [])), responses((status = 201, description = "The fee structure with its items", body = FeeStructure)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_term", "invalid_items", "invalid_amount", "invalid_value"],
+        "403": ["insufficient_role"],
+        "409": ["duplicate_fee_structure", "duplicate_fee_item"],
+        "422": ["unknown_level", "unknown_account", "not_an_income_account"]
+    }))))]
 async fn create_structure(
     mut tenant: Tenant,
     Json(new): Json<NewFeeStructure>,
@@ -45,7 +53,8 @@ async fn create_structure(
 
 /// One fee structure.
 #[utoipa::path(get, path = "/fees/structures/{id}", tag = "fees", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = FeeStructure), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The fee structure with its items", body = FeeStructure)),
+    extensions(("x-problem-codes" = json!({"404": ["fee_structure_not_found"]}))))]
 async fn get_structure(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -57,7 +66,15 @@ async fn get_structure(
 
 /// Rename a structure or replace its items. Issued invoices keep the lines they were issued with.
 #[utoipa::path(patch, path = "/fees/structures/{id}", tag = "fees", params(SchoolHeader, ("id" = Uuid, Path)),
-    request_body = FeeStructureChanges, security(("bearer" = [])), responses((status = 200, body = FeeStructure), TenantErrors))]
+    request_body(content = FeeStructureChanges, example = examples::fee_structure_changes), security(("bearer" = [])),
+    responses((status = 200, description = "The fee structure as changed", body = FeeStructure)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["empty_change", "invalid_field", "invalid_items", "invalid_amount", "invalid_value"],
+        "403": ["insufficient_role"],
+        "404": ["fee_structure_not_found"],
+        "409": ["duplicate_fee_item"],
+        "422": ["unknown_account", "not_an_income_account"]
+    }))))]
 async fn update_structure(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

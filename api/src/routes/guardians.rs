@@ -13,7 +13,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -23,8 +23,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Add a guardian; the phone is normalised to +2547XXXXXXXX / +2541XXXXXXXX.
-#[utoipa::path(post, path = "/guardians", tag = "guardians", params(SchoolHeader), request_body = NewGuardian,
-    security(("bearer" = [])), responses((status = 201, body = Guardian), TenantErrors))]
+#[utoipa::path(post, path = "/guardians", tag = "guardians", params(SchoolHeader),
+    request_body(content = NewGuardian, example = examples::new_guardian),
+    security(("bearer" = [])), responses((status = 201, description = "The guardian, phone normalised", body = Guardian)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_email"], "403": ["insufficient_role"]
+    }))))]
 async fn create_guardian(
     mut tenant: Tenant,
     Json(new): Json<NewGuardian>,
@@ -37,7 +41,8 @@ async fn create_guardian(
 
 /// Guardians of the school.
 #[utoipa::path(get, path = "/guardians", tag = "guardians", params(SchoolHeader, PageParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Guardian>), TenantErrors))]
+    responses((status = 200, description = "A page of the school's guardians, by id", body = Vec<Guardian>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_guardians(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -50,7 +55,8 @@ async fn list_guardians(
 
 /// One guardian.
 #[utoipa::path(get, path = "/guardians/{id}", tag = "guardians", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Guardian), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The guardian", body = Guardian)),
+    extensions(("x-problem-codes" = json!({"404": ["guardian_not_found"]}))))]
 async fn get_guardian(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

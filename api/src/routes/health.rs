@@ -4,11 +4,7 @@ use axum::{extract::State, http::StatusCode};
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{
-    AppState,
-    error::{ApiError, Problem},
-    extract::Json,
-};
+use crate::{AppState, error::ApiError, extract::Json};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -22,16 +18,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations side", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/healthz", tag = "operations side", responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Health)))]
 async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations side", responses(
-    (status = 200, body = Health),
-    (status = 503, body = Problem, content_type = "application/problem+json"),
-))]
+#[utoipa::path(get, path = "/readyz", tag = "operations side",
+    responses((status = 200, description = "`{\"status\": \"ready\"}`: the database answers", body = Health)),
+    extensions(("x-problem-codes" = json!({"503": ["database_unavailable"]}))))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     // One simple-protocol message: whole behind a transaction pooler too.
     sqlx::raw_sql("SELECT 1")

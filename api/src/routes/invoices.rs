@@ -9,7 +9,6 @@ use shared::{
     commands,
     domain::{
         invoice::{self, Invoice, InvoiceFilter, InvoiceLine, generate::GenerateInvoices},
-        operation::Operation,
         role::Capability,
     },
 };
@@ -21,7 +20,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Query, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{OperationStarted, PageParams, PreferWait, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,8 +34,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Generate invoices for a class or a student for a term (BURSAR, ADMIN or
 /// OWNER). Answers 202 with the operation; `Prefer: wait=N` waits up to N
 /// seconds and answers 200 with the finished operation.
-#[utoipa::path(post, path = "/invoices/generate", tag = "invoices", params(SchoolHeader), request_body = GenerateInvoices,
-    security(("bearer" = [])), responses((status = 202, body = Operation), (status = 200, body = Operation), TenantErrors))]
+#[utoipa::path(post, path = "/invoices/generate", tag = "invoices", params(SchoolHeader, PreferWait),
+    request_body(content = GenerateInvoices, example = examples::generate_invoices),
+    security(("bearer" = [])), responses(OperationStarted),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_term", "invalid_target"],
+        "403": ["insufficient_role"],
+        "422": ["unknown_student", "student_not_active", "unknown_class", "unknown_optional_item"]
+    }))))]
 async fn generate_invoices(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,7 +58,8 @@ async fn generate_invoices(
 
 /// Invoices, filtered by student, class, status, term and year.
 #[utoipa::path(get, path = "/invoices", tag = "invoices", params(SchoolHeader, InvoiceFilter, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Invoice>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of matching invoices, by id", body = Vec<Invoice>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_invoices(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -67,7 +73,8 @@ async fn list_invoices(
 
 /// One invoice.
 #[utoipa::path(get, path = "/invoices/{id}", tag = "invoices", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Invoice), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The invoice with what is paid and owed", body = Invoice)),
+    extensions(("x-problem-codes" = json!({"404": ["invoice_not_found"]}))))]
 async fn get_invoice(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Invoice>, ApiError> {
     let invoice = invoice::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;
@@ -76,7 +83,8 @@ async fn get_invoice(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<In
 
 /// The invoice's lines, as copied from the fee structure at issue time.
 #[utoipa::path(get, path = "/invoices/{id}/lines", tag = "invoices", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Vec<InvoiceLine>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "Every line of the invoice (not paged)", body = Vec<InvoiceLine>)),
+    extensions(("x-problem-codes" = json!({"404": ["invoice_not_found"]}))))]
 async fn invoice_lines(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

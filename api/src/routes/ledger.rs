@@ -9,7 +9,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -21,7 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The chart of accounts with balances.
 #[utoipa::path(get, path = "/ledger/accounts", tag = "ledger", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<AccountBalance>), TenantErrors))]
+    responses((status = 200, description = "Every account with its balance (not paged)", body = Vec<AccountBalance>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_accounts(mut tenant: Tenant) -> Result<Json<Vec<AccountBalance>>, ApiError> {
     let accounts = ledger::accounts(&mut tenant.tx).await?;
     tenant.commit().await?;
@@ -30,7 +31,8 @@ async fn list_accounts(mut tenant: Tenant) -> Result<Json<Vec<AccountBalance>>, 
 
 /// Journal entries with their lines, newest first.
 #[utoipa::path(get, path = "/ledger/journal", tag = "ledger", params(SchoolHeader, PageParams), security(("bearer" = [])),
-    responses((status = 200, body = Vec<JournalEntry>), TenantErrors))]
+    responses((status = 200, description = "A page of journal entries with their lines, newest first", body = Vec<JournalEntry>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_journal(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -43,7 +45,8 @@ async fn list_journal(
 
 /// Debits, credits and balance per account; total debits equal total credits.
 #[utoipa::path(get, path = "/ledger/trial-balance", tag = "ledger", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = TrialBalance), TenantErrors))]
+    responses((status = 200, description = "The trial balance; `balanced` is true when debits equal credits", body = TrialBalance)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn get_trial_balance(mut tenant: Tenant) -> Result<Json<TrialBalance>, ApiError> {
     let trial = ledger::trial_balance(&mut tenant.tx).await?;
     tenant.commit().await?;

@@ -25,7 +25,10 @@ use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, openapi::ApiDoc};
+use crate::{
+    AppState,
+    openapi::{self, ApiDoc},
+};
 
 pub fn all() -> Router<AppState> {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -48,5 +51,5 @@ pub fn all() -> Router<AppState> {
         .merge(health::router())
         .merge(metrics::router())
         .split_for_parts();
-    router.merge(docs::router(api))
+    router.merge(docs::router(openapi::finish(api)))
 }

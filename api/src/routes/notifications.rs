@@ -9,7 +9,6 @@ use shared::{
     commands,
     domain::{
         notification::{self, NewNotification, Notification, NotificationDetail},
-        operation::Operation,
         role::Capability,
     },
 };
@@ -21,7 +20,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{OperationStarted, PageParams, PreferWait, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,8 +34,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// OWNER). The audience defaults to the guardians of active students;
 /// class_id, student_ids, guardian_ids and with_balance narrow it. Answers
 /// 202 with the operation (200 under `Prefer: wait=N` once finished).
-#[utoipa::path(post, path = "/notifications/send", tag = "notifications", params(SchoolHeader), request_body = NewNotification,
-    security(("bearer" = [])), responses((status = 202, body = Operation), (status = 200, body = Operation), TenantErrors))]
+#[utoipa::path(post, path = "/notifications/send", tag = "notifications", params(SchoolHeader, PreferWait),
+    request_body(content = NewNotification, example = examples::new_notification),
+    security(("bearer" = [])), responses(OperationStarted),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_audience", "invalid_value"],
+        "403": ["insufficient_role"],
+        "422": ["unknown_class", "unknown_student", "unknown_guardian"]
+    }))))]
 async fn send_notification(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,7 +58,8 @@ async fn send_notification(
 
 /// Notifications, newest first, with per-status recipient counts.
 #[utoipa::path(get, path = "/notifications", tag = "notifications", params(SchoolHeader, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Notification>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of notifications with recipient counts, newest first", body = Vec<Notification>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_notifications(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -66,7 +72,8 @@ async fn list_notifications(
 
 /// One notification with every recipient's delivery status.
 #[utoipa::path(get, path = "/notifications/{id}", tag = "notifications", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = NotificationDetail), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The notification and each recipient's delivery", body = NotificationDetail)),
+    extensions(("x-problem-codes" = json!({"404": ["notification_not_found"]}))))]
 async fn get_notification(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

@@ -21,7 +21,7 @@ use crate::{
     error::ApiError,
     extract::{Json, PageRequest, Path, Tenant},
     hub::Signal,
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,7 +35,8 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// One operation.
 #[utoipa::path(get, path = "/operations/{id}", tag = "operations", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Operation), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The operation: status, progress, and its result or error once finished", body = Operation)),
+    extensions(("x-problem-codes" = json!({"404": ["operation_not_found"]}))))]
 async fn get_operation(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -47,7 +48,8 @@ async fn get_operation(
 
 /// Operations of the school, newest first.
 #[utoipa::path(get, path = "/operations", tag = "operations", params(SchoolHeader, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Operation>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of operations, newest first", body = Vec<Operation>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_operations(
     mut tenant: Tenant,
     uri: OriginalUri,

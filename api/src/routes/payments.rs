@@ -21,7 +21,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{IdempotencyKeyHeader, PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -33,9 +33,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Record a payment (BURSAR, ADMIN or OWNER). Answers 201 with
 /// posting_status PENDING; the worker posts it. With an Idempotency-Key
 /// header a retried request gets the first answer.
-#[utoipa::path(post, path = "/payments", tag = "payments", request_body = NewPayment,
-    params(SchoolHeader, ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST return the first answer")),
-    security(("bearer" = [])), responses((status = 201, body = Payment), TenantErrors))]
+#[utoipa::path(post, path = "/payments", tag = "payments", params(SchoolHeader, IdempotencyKeyHeader),
+    request_body(content = NewPayment, example = examples::new_payment),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The payment, posting_status PENDING (or, replayed under the same Idempotency-Key, the first answer)", body = Payment)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_amount", "invalid_field", "txn_ref_required", "invalid_paid_at", "invalid_target", "invalid_value"],
+        "403": ["insufficient_role"],
+        "409": ["duplicate_payment_reference"],
+        "422": ["unknown_invoice", "invoice_cancelled", "invoice_student_mismatch", "unknown_student"]
+    }))))]
 async fn record_payment(
     mut tenant: Tenant,
     key: Option<IdempotencyKey>,
@@ -71,7 +78,8 @@ async fn record_payment(
 
 /// Payments, filtered by student or invoice.
 #[utoipa::path(get, path = "/payments", tag = "payments", params(SchoolHeader, PaymentFilter, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Payment>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of matching payments, by id", body = Vec<Payment>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_payments(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -85,7 +93,8 @@ async fn list_payments(
 
 /// One payment.
 #[utoipa::path(get, path = "/payments/{id}", tag = "payments", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Payment), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The payment and its posting status", body = Payment)),
+    extensions(("x-problem-codes" = json!({"404": ["payment_not_found"]}))))]
 async fn get_payment(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Payment>, ApiError> {
     let payment = payment::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;

@@ -17,7 +17,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Query, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,8 +31,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create a reminder schedule: a cron expression (5 fields, or 6 with
 /// seconds first) in a time zone (the school's, Africa/Nairobi, unless
 /// given), a channel rule and an audience. Off unless `enabled` is true.
-#[utoipa::path(post, path = "/reminders/schedules", tag = "reminders", params(SchoolHeader), request_body = NewSchedule,
-    security(("bearer" = [])), responses((status = 201, body = Schedule), TenantErrors))]
+#[utoipa::path(post, path = "/reminders/schedules", tag = "reminders", params(SchoolHeader),
+    request_body(content = NewSchedule, example = examples::new_schedule),
+    security(("bearer" = [])), responses((status = 201, description = "The schedule, with when it fires next", body = Schedule)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_timezone", "invalid_cron", "cron_too_frequent", "invalid_grace_seconds", "invalid_amount"],
+        "403": ["insufficient_role"],
+        "409": ["duplicate_reminder_schedule"],
+        "422": ["unknown_class"]
+    }))))]
 async fn create_schedule(
     mut tenant: Tenant,
     Json(new): Json<NewSchedule>,
@@ -45,7 +52,8 @@ async fn create_schedule(
 
 /// The school's reminder schedules, with when each fires next.
 #[utoipa::path(get, path = "/reminders/schedules", tag = "reminders", params(SchoolHeader, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Schedule>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of the school's schedules, by id", body = Vec<Schedule>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_schedules(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -58,7 +66,8 @@ async fn list_schedules(
 
 /// One reminder schedule.
 #[utoipa::path(get, path = "/reminders/schedules/{id}", tag = "reminders", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Schedule), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The schedule", body = Schedule)),
+    extensions(("x-problem-codes" = json!({"404": ["reminder_schedule_not_found"]}))))]
 async fn get_schedule(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -71,7 +80,15 @@ async fn get_schedule(
 /// Change a schedule; `{"enabled": true}` turns it on. Turning it on or
 /// changing its timing starts from now: earlier ticks are not sent.
 #[utoipa::path(patch, path = "/reminders/schedules/{id}", tag = "reminders", params(SchoolHeader, ("id" = Uuid, Path)),
-    request_body = ScheduleChanges, security(("bearer" = [])), responses((status = 200, body = Schedule), TenantErrors))]
+    request_body(content = ScheduleChanges, example = examples::schedule_changes), security(("bearer" = [])),
+    responses((status = 200, description = "The schedule as changed", body = Schedule)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_timezone", "invalid_cron", "cron_too_frequent", "invalid_grace_seconds", "invalid_amount"],
+        "403": ["insufficient_role"],
+        "404": ["reminder_schedule_not_found"],
+        "409": ["duplicate_reminder_schedule"],
+        "422": ["unknown_class"]
+    }))))]
 async fn update_schedule(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -85,7 +102,8 @@ async fn update_schedule(
 
 /// Delete a schedule: it stops firing; its runs stay listed.
 #[utoipa::path(delete, path = "/reminders/schedules/{id}", tag = "reminders", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 204), TenantErrors))]
+    security(("bearer" = [])), responses((status = 204, description = "Deleted: it fires no more")),
+    extensions(("x-problem-codes" = json!({"403": ["insufficient_role"], "404": ["reminder_schedule_not_found"]}))))]
 async fn delete_schedule(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<StatusCode, ApiError> {
     tenant.require(Capability::ManageReminders)?;
     schedule::delete(&mut tenant.tx, tenant.user_id, id).await?;
@@ -96,7 +114,8 @@ async fn delete_schedule(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Sta
 /// Reminder runs, newest first, with how many guardians each reached and
 /// per-status delivery counts; `schedule_id` narrows to one schedule.
 #[utoipa::path(get, path = "/reminders/runs", tag = "reminders", params(SchoolHeader, PageParams, RunFilter),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Run>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of runs, newest first", body = Vec<Run>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_runs(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -111,7 +130,8 @@ async fn list_runs(
 /// One run with each guardian's delivery: channel, status, which
 /// reminder it was and the text sent.
 #[utoipa::path(get, path = "/reminders/runs/{id}", tag = "reminders", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = RunDetail), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The run with every guardian's delivery", body = RunDetail)),
+    extensions(("x-problem-codes" = json!({"404": ["reminder_run_not_found"]}))))]
 async fn get_run(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<RunDetail>, ApiError> {
     let detail = run::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;

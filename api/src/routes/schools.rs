@@ -8,7 +8,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{AuthUser, Json},
-    openapi::PublicErrors,
+    openapi::examples,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -20,8 +20,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create a school; the caller becomes its OWNER. The chart of accounts,
 /// CBC grade levels, term dates and a default fee structure are created in
 /// the same transaction.
-#[utoipa::path(post, path = "/schools", tag = "schools", request_body = NewSchool, security(("bearer" = [])),
-    responses((status = 201, body = School), PublicErrors))]
+#[utoipa::path(post, path = "/schools", tag = "schools",
+    request_body(content = NewSchool, example = examples::new_school), security(("bearer" = [])),
+    responses((status = 201, description = "The school, bootstrapped; the caller is its OWNER", body = School)),
+    extensions(("x-problem-codes" = json!({"400": ["invalid_field"]}))))]
 async fn create_school(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -33,7 +35,8 @@ async fn create_school(
 
 /// The schools the caller belongs to, with their role in each.
 #[utoipa::path(get, path = "/schools/my", tag = "schools", security(("bearer" = [])),
-    responses((status = 200, body = Vec<MySchool>), PublicErrors))]
+    responses((status = 200, description = "Each school of the caller with their role in it (not paged)", body = Vec<MySchool>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn my_schools(
     State(state): State<AppState>,
     caller: AuthUser,

@@ -14,7 +14,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, PageRequest, Path, Query, Tenant},
-    openapi::{PageParams, SchoolHeader, TenantErrors},
+    openapi::{PageParams, SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,7 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Every charge and payment of the student, oldest first, with the running
 /// balance across terms.
 #[utoipa::path(get, path = "/students/{id}/statement", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = Statement), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The statement: charges and payments with the running balance", body = Statement)),
+    extensions(("x-problem-codes" = json!({"404": ["student_not_found"]}))))]
 async fn student_statement(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -38,8 +39,15 @@ async fn student_statement(
 }
 
 /// Enrol a student, with an existing primary guardian or a new one inline.
-#[utoipa::path(post, path = "/students", tag = "students", params(SchoolHeader), request_body = NewStudent,
-    security(("bearer" = [])), responses((status = 201, body = StudentDetail), TenantErrors))]
+#[utoipa::path(post, path = "/students", tag = "students", params(SchoolHeader),
+    request_body(content = NewStudent, example = examples::new_student),
+    security(("bearer" = [])), responses((status = 201, description = "The student with guardians and balance", body = StudentDetail)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_admission_no", "invalid_field", "invalid_email", "invalid_date_of_birth", "ambiguous_guardian"],
+        "403": ["insufficient_role"],
+        "409": ["duplicate_admission_no", "duplicate_upi_no", "duplicate_knec_no", "duplicate_birth_cert_no"],
+        "422": ["unknown_class", "unknown_guardian"]
+    }))))]
 async fn create_student(
     mut tenant: Tenant,
     Json(new): Json<NewStudent>,
@@ -52,7 +60,8 @@ async fn create_student(
 
 /// Students, filtered by class, status or a search on admission number and name.
 #[utoipa::path(get, path = "/students", tag = "students", params(SchoolHeader, StudentFilter, PageParams),
-    security(("bearer" = [])), responses((status = 200, body = Vec<Student>), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "A page of matching students, by id", body = Vec<Student>)),
+    extensions(("x-problem-codes" = json!({"400": ["invalid_value"]}))))]
 async fn list_students(
     mut tenant: Tenant,
     uri: OriginalUri,
@@ -66,7 +75,8 @@ async fn list_students(
 
 /// One student with guardians and balance.
 #[utoipa::path(get, path = "/students/{id}", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 200, body = StudentDetail), TenantErrors))]
+    security(("bearer" = [])), responses((status = 200, description = "The student with guardians and balance", body = StudentDetail)),
+    extensions(("x-problem-codes" = json!({"404": ["student_not_found"]}))))]
 async fn get_student(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,
@@ -78,7 +88,11 @@ async fn get_student(
 
 /// Move a student to another class (or none) or change their status.
 #[utoipa::path(patch, path = "/students/{id}", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
-    request_body = StudentChanges, security(("bearer" = [])), responses((status = 200, body = StudentDetail), TenantErrors))]
+    request_body(content = StudentChanges, example = examples::student_changes), security(("bearer" = [])),
+    responses((status = 200, description = "The student as changed", body = StudentDetail)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["empty_change"], "403": ["insufficient_role"], "404": ["student_not_found"], "422": ["unknown_class"]
+    }))))]
 async fn update_student(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

@@ -32,6 +32,8 @@ mod ledger;
 mod locks;
 mod lookalikes;
 mod notifications;
+mod openapi_contract;
+mod openapi_examples;
 mod payments;
 mod pgbouncer;
 mod quickstart;

@@ -30,6 +30,7 @@ pub struct NewFeeStructure {
     #[serde(default, deserialize_with = "de::optional_year")]
     #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
+    #[serde(deserialize_with = "de::object")]
     pub items: Vec<NewFeeItem>,
 }
 
@@ -38,6 +39,7 @@ pub struct NewFeeStructure {
 pub struct FeeStructureChanges {
     pub name: Option<String>,
     /// Replaces every item when present.
+    #[serde(default, deserialize_with = "de::object")]
     pub items: Option<Vec<NewFeeItem>>,
 }
 

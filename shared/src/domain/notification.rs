@@ -68,7 +68,7 @@ pub struct NewNotification {
     pub subject: String,
     pub body: String,
     /// Defaults to the guardians of active students.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de::object")]
     pub audience: Audience,
 }
 

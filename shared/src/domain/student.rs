@@ -104,6 +104,7 @@ pub struct NewStudent {
     /// An existing guardian of this school...
     pub primary_guardian_id: Option<Uuid>,
     /// ...or a new one created with the student.
+    #[serde(default, deserialize_with = "de::object")]
     pub primary_guardian: Option<NewGuardian>,
     /// UPI / KEMIS number.
     pub upi_no: Option<String>,

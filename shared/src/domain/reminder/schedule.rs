@@ -53,7 +53,7 @@ pub struct NewSchedule {
     pub enabled: bool,
     #[serde(default)]
     pub channel: ChannelRule,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::object")]
     pub audience: ReminderAudience,
     /// How late a missed tick may still run (seconds, default 7200).
     pub grace_seconds: Option<i32>,
@@ -68,6 +68,7 @@ pub struct ScheduleChanges {
     pub enabled: Option<bool>,
     pub channel: Option<ChannelRule>,
     /// Replaces the audience; `{}` for every guardian who owes.
+    #[serde(default, deserialize_with = "de::object")]
     pub audience: Option<ReminderAudience>,
     #[serde(default, deserialize_with = "de::double_option")]
     #[schema(value_type = Option<i32>)]
