@@ -11,6 +11,7 @@ use axum::{
     },
     response::IntoResponse,
 };
+use serde_json::json;
 use shared::metrics;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -25,8 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// With METRICS_TOKEN set, only a scrape sending it as a bearer token.
 #[utoipa::path(get, path = "/metrics", tag = "operations side", responses(
     (status = 200, description = "Prometheus text format 0.0.4, or OpenMetrics 1.0 when asked for", content_type = "text/plain", body = String),
-    (status = 401, description = "METRICS_TOKEN is set and the scrape did not send it (`invalid_token`)", content_type = "application/problem+json", body = crate::error::Problem),
-))]
+), extensions(("x-problem-codes" = json!({"401": ["invalid_token"]}))))]
 async fn scrape(
     State(state): State<AppState>,
     Extension(http): Extension<Arc<HttpMetrics>>,
