@@ -19,6 +19,7 @@ mod definer_functions;
 mod docs_offline;
 mod echo_bound;
 mod errors;
+mod event_access;
 mod events;
 mod fake_ollama;
 mod fees;
