@@ -63,9 +63,12 @@ async fn a_ticket_opens_one_stream_and_a_reused_ticket_is_refused() {
     let ticket = ticket_for(&owner).await;
     let stream = EventStream::open(with_ticket(&app, &ticket)).await;
     let reused = with_ticket(&app, &ticket).send().await.unwrap();
+    // The status first: a stream that opened would never end to be read.
+    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
     assert_problem(reused, StatusCode::UNAUTHORIZED, "invalid_token").await;
     drop(stream);
     let after_close = with_ticket(&app, &ticket).send().await.unwrap();
+    assert_eq!(after_close.status(), StatusCode::UNAUTHORIZED);
     assert_problem(after_close, StatusCode::UNAUTHORIZED, "invalid_token").await;
 
     // A fresh ticket works; spent by several requests at once, it opens
