@@ -47,6 +47,9 @@ pub struct Limits {
     /// Behind a proxy, the client's address is the last one the proxy
     /// appended to X-Forwarded-For; otherwise the peer's.
     pub trust_forwarded_for: bool,
+    /// How often an open event stream re-checks that its subscriber is
+    /// still a member; a removed member's stream ends at the next check.
+    pub events_recheck: Duration,
 }
 
 impl Default for Limits {
@@ -59,6 +62,7 @@ impl Default for Limits {
             cors_origins: Vec::new(),
             address_concurrency: 4,
             trust_forwarded_for: false,
+            events_recheck: Duration::from_secs(30),
         }
     }
 }
@@ -77,6 +81,7 @@ impl Limits {
                 .collect(),
             address_concurrency: config.address_concurrency,
             trust_forwarded_for: config.trust_forwarded_for,
+            events_recheck: config.events_recheck,
         }
     }
 }

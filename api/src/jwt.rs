@@ -3,6 +3,7 @@
 //! `alg: none` and algorithm swaps fail verification. Each kind of token
 //! names its audience (`aud`) and type (`typ`), checked on the way in, so
 //! an access token is never an event ticket and a ticket never a login.
+//! A ticket also carries its own id (`jti`), spent on first use.
 
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -97,6 +98,9 @@ pub struct TicketClaims {
     /// Always "events": a ticket is good for nothing else, and an access
     /// token (which has no purpose) is not a ticket.
     pub purpose: String,
+    /// The ticket's own id: GET /events records it on first use and
+    /// refuses it after, so a ticket opens one stream.
+    pub jti: Uuid,
     pub iat: i64,
     pub exp: i64,
 }
@@ -117,6 +121,7 @@ impl Keys {
             sub: user_id,
             school_id,
             purpose: TICKET_PURPOSE.into(),
+            jti: Uuid::new_v4(),
             iat: now,
             exp: now + seconds,
         };

@@ -28,6 +28,7 @@ const ENVIRONMENT: &str =
   API_SCHOOL_WAIT_MS         how long a request waits for its school's place (default 5000)
   API_ADDRESS_CONCURRENCY    sign-ins from one address at once (default 4)
   API_TRUST_FORWARDED_FOR    read the client's address from X-Forwarded-For (default false)
+  API_EVENTS_RECHECK_SECS    how often an event stream re-checks membership, 1 to 60 (default 30)
   CORS_ALLOWED_ORIGINS       browser origins allowed, comma separated (default none)
   ENV                        development or production (JSON logs)
   RUST_LOG                   log filter";

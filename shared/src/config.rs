@@ -64,6 +64,10 @@ pub struct ApiConfig {
     /// API_TRUST_FORWARDED_FOR: behind a proxy, read the client's address
     /// from the last X-Forwarded-For hop.
     pub trust_forwarded_for: bool,
+    /// API_EVENTS_RECHECK_SECS: how often an open event stream re-checks
+    /// its subscriber's membership (1 to 60; a removed member's streams
+    /// end within this).
+    pub events_recheck: std::time::Duration,
 }
 
 /// Where email goes: an SMTP server, or (development default, with no
@@ -266,6 +270,13 @@ impl ApiConfig {
                 "CORS_ALLOWED_ORIGINS: {bad:?} is not an origin like https://app.example.ac.ke"
             )));
         }
+        let events_recheck_secs: u64 = parsed(&get, "API_EVENTS_RECHECK_SECS", 30)?;
+        if !(1..=60).contains(&events_recheck_secs) {
+            return Err(ConfigError(
+                "API_EVENTS_RECHECK_SECS must be 1 to 60: a removed member's streams end within it"
+                    .into(),
+            ));
+        }
         if school_concurrency == 0 {
             return Err(ConfigError(
                 "API_SCHOOL_CONCURRENCY must be at least 1".into(),
@@ -283,6 +294,7 @@ impl ApiConfig {
             cors_origins,
             address_concurrency: parsed(&get, "API_ADDRESS_CONCURRENCY", 4usize)?.max(1),
             trust_forwarded_for: parsed(&get, "API_TRUST_FORWARDED_FOR", false)?,
+            events_recheck: std::time::Duration::from_secs(events_recheck_secs),
         })
     }
 }

@@ -88,6 +88,22 @@ impl Job for DeliverEmailJob {
     }
 }
 
+/// The email inviting someone to join a school; sent once while the
+/// invitation is open (a refreshed invitation is sent again).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationEmailJob {
+    pub school_id: Uuid,
+    pub invitation_id: Uuid,
+}
+
+impl Job for InvitationEmailJob {
+    const QUEUE: &'static str = "invitations.email";
+    const MAX_ATTEMPTS: u32 = 8;
+    fn school_id(&self) -> Uuid {
+        self.school_id
+    }
+}
+
 /// Answers a chat message: the router, or the language model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChatReplyJob {

@@ -23,8 +23,8 @@ use sqlx::PgPool;
 
 pub use options::Options;
 use shared::jobs::{
-    ChatReplyJob, DeliverEmailJob, GenerateInvoicesJob, Job, PostPaymentJob, SendNotificationJob,
-    SendReminderJob,
+    ChatReplyJob, DeliverEmailJob, GenerateInvoicesJob, InvitationEmailJob, Job, PostPaymentJob,
+    SendNotificationJob, SendReminderJob,
 };
 
 /// What every job can reach.
@@ -54,6 +54,9 @@ pub fn monitor(ctx: Ctx, options: &Options) -> Monitor {
     if options.runs(DeliverEmailJob::QUEUE) {
         monitor = runner::register::<DeliverEmailJob>(monitor, ctx.clone(), options);
     }
+    if options.runs(InvitationEmailJob::QUEUE) {
+        monitor = runner::register::<InvitationEmailJob>(monitor, ctx.clone(), options);
+    }
     if options.runs(ChatReplyJob::QUEUE) {
         monitor = runner::register::<ChatReplyJob>(monitor, ctx.clone(), options);
     }
@@ -74,6 +77,7 @@ pub const QUEUES: &[&str] = &[
     PostPaymentJob::QUEUE,
     SendNotificationJob::QUEUE,
     DeliverEmailJob::QUEUE,
+    InvitationEmailJob::QUEUE,
     ChatReplyJob::QUEUE,
     SendReminderJob::QUEUE,
 ];

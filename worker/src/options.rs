@@ -18,7 +18,8 @@ OLLAMA_BASE_URL, OLLAMA_MODEL and the OLLAMA_*_TIMEOUT seconds.";
 #[command(name = "worker", after_help = ALSO_READ)]
 pub struct Args {
     /// Queues to serve, comma separated (default: all). Known: invoices.generate,
-    /// payments.post, notifications.send, notifications.email, chat.reply, reminders.send
+    /// payments.post, notifications.send, notifications.email, invitations.email, chat.reply,
+    /// reminders.send
     #[arg(long, env = "WORKER_QUEUES", value_name = "Q1,Q2", value_parser = queues)]
     queues: Option<Queues>,
     /// Jobs in flight per queue (1 to 256)

@@ -1,6 +1,8 @@
 //! GET /events: the selected school's events over SSE, resumable with
 //! Last-Event-ID. Browsers' EventSource cannot send headers, so POST
-//! /events/ticket hands out a short-lived signed ticket for `?ticket=`.
+//! /events/ticket hands out a short-lived signed ticket for `?ticket=`,
+//! good for opening one stream. An open stream re-checks its subscriber's
+//! membership every `API_EVENTS_RECHECK_SECS` and ends once it is gone.
 
 use std::{convert::Infallible, time::Duration};
 
@@ -11,7 +13,10 @@ use axum::{
 };
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use shared::{auth::user, db, events};
+use shared::{
+    auth::{ticket, user},
+    db, events,
+};
 use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -34,7 +39,8 @@ const TICKET_SECONDS: i64 = 60;
 
 #[derive(Serialize, utoipa::ToSchema)]
 struct Ticket {
-    /// Pass as `?ticket=` to GET /events within `expires_in` seconds.
+    /// Pass as `?ticket=` to GET /events within `expires_in` seconds; it
+    /// opens one stream.
     ticket: String,
     expires_in: i64,
 }
@@ -48,7 +54,9 @@ struct StreamParams {
     last_event_id: Option<i64>,
 }
 
-/// A short-lived ticket for opening GET /events from a browser.
+/// A short-lived ticket for opening GET /events from a browser. Each
+/// ticket opens one stream: a second use is 401, so a reconnecting client
+/// asks for a new one (and sends `last_event_id` to resume).
 #[utoipa::path(post, path = "/events/ticket", tag = "events", params(SchoolHeader), security(("bearer" = [])),
     responses((status = 200, description = "A ticket for `?ticket=`, valid for `expires_in` seconds", body = Ticket)),
     extensions(("x-problem-codes" = json!({}))))]
@@ -80,6 +88,13 @@ async fn subscriber(
             .verify_ticket(ticket)
             .ok_or_else(|| ApiError::unauthorized("the ticket is invalid or expired"))?;
         let mut tx = db::begin_tenant(&state.pool, claims.school_id, Some(claims.sub)).await?;
+        let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
+            .ok_or_else(|| ApiError::unauthorized("the ticket is invalid or expired"))?;
+        if !ticket::spend(&mut tx, claims.jti, expires_at).await? {
+            return Err(ApiError::unauthorized(
+                "the ticket has been used; ask POST /events/ticket for another",
+            ));
+        }
         if user::role_in_school(&mut tx, claims.school_id, claims.sub)
             .await?
             .is_none()
@@ -124,69 +139,111 @@ async fn stream_events(
             latest
         }
     };
-    let pool = state.pool.clone();
-    let stream = stream::unfold(
-        (
-            receiver,
-            pool,
-            last,
-            Vec::<SseEvent>::new(),
-            resume.is_some(),
-        ),
-        move |(mut receiver, pool, mut last, mut pending, mut catch_up)| async move {
-            loop {
-                if let Some(event) = pending.pop() {
-                    return Some((Ok(event), (receiver, pool, last, pending, catch_up)));
-                }
-                if catch_up {
-                    catch_up = false;
-                    let Ok(mut tx) = db::begin_tenant(&pool, school_id, None).await else {
-                        return None;
-                    };
-                    let Ok(backlog) = events::after(&mut tx, last, 1000).await else {
-                        return None;
-                    };
-                    let _ = tx.commit().await;
-                    if backlog.len() == 1000 {
-                        catch_up = true;
-                    }
-                    for event in backlog.iter().rev().filter(|e| e.visible_to(user_id)) {
-                        pending.push(sse(event));
-                    }
-                    if let Some(newest) = backlog.last() {
-                        last = newest.id;
-                    }
-                    continue;
-                }
-                match receiver.recv().await {
-                    Ok(Signal::Event {
-                        school_id: school,
-                        event,
-                    }) if school == school_id => {
-                        if event.id > last {
-                            last = event.id;
-                            if !event.visible_to(user_id) {
-                                continue;
-                            }
-                            return Some((
-                                Ok(sse(&event)),
-                                (receiver, pool, last, pending, catch_up),
-                            ));
-                        }
-                    }
-                    Ok(Signal::Event { .. }) => {}
-                    Ok(Signal::CatchUp) | Err(RecvError::Lagged(_)) => catch_up = true,
-                    Ok(Signal::Closing) | Err(RecvError::Closed) => return None,
-                }
-            }
-        },
-    );
+    let every = state.guard.limits.events_recheck;
+    let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let subscription = Subscription {
+        receiver,
+        pool: state.pool.clone(),
+        school_id,
+        user_id,
+        last,
+        pending: Vec::new(),
+        catch_up: resume.is_some(),
+        recheck,
+    };
+    let stream = stream::unfold(subscription, |mut subscription| async move {
+        let event = subscription.next().await?;
+        Some((Ok(event), subscription))
+    });
     // The stream owns the guard: the gauge drops when the client leaves.
     let stream = stream.map(move |event| {
         let _counted = &open;
         event
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One open stream: what it has sent, what it still owes, and when it
+/// next checks that its subscriber is still a member.
+struct Subscription {
+    receiver: tokio::sync::broadcast::Receiver<Signal>,
+    pool: sqlx::PgPool,
+    school_id: Uuid,
+    user_id: Uuid,
+    last: i64,
+    /// Read from the table, newest first (popped from the end).
+    pending: Vec<SseEvent>,
+    catch_up: bool,
+    recheck: tokio::time::Interval,
+}
+
+impl Subscription {
+    /// The next event to send; None ends the stream (the server is closing,
+    /// the database failed, or the subscriber is no longer a member).
+    async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(event) = self.pending.pop() {
+                return Some(event);
+            }
+            if self.catch_up {
+                self.read_backlog().await?;
+                continue;
+            }
+            tokio::select! {
+                signal = self.receiver.recv() => match signal {
+                    Ok(Signal::Event { school_id, event }) if school_id == self.school_id => {
+                        if event.id > self.last {
+                            self.last = event.id;
+                            if event.visible_to(self.user_id) {
+                                return Some(sse(&event));
+                            }
+                        }
+                    }
+                    Ok(Signal::Event { .. }) => {}
+                    Ok(Signal::CatchUp) | Err(RecvError::Lagged(_)) => self.catch_up = true,
+                    Ok(Signal::Closing) | Err(RecvError::Closed) => return None,
+                },
+                _ = self.recheck.tick() => {
+                    if !self.still_a_member().await {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn read_backlog(&mut self) -> Option<()> {
+        self.catch_up = false;
+        let mut tx = db::begin_tenant(&self.pool, self.school_id, None)
+            .await
+            .ok()?;
+        let backlog = events::after(&mut tx, self.last, 1000).await.ok()?;
+        let _ = tx.commit().await;
+        if backlog.len() == 1000 {
+            self.catch_up = true;
+        }
+        for event in backlog.iter().rev().filter(|e| e.visible_to(self.user_id)) {
+            self.pending.push(sse(event));
+        }
+        if let Some(newest) = backlog.last() {
+            self.last = newest.id;
+        }
+        Some(())
+    }
+
+    /// Whether the subscriber still belongs to the school (and their
+    /// account still exists). A failed check ends the stream too: the
+    /// client reconnects and is checked afresh.
+    async fn still_a_member(&self) -> bool {
+        let Ok(mut tx) = db::begin_tenant(&self.pool, self.school_id, Some(self.user_id)).await
+        else {
+            return false;
+        };
+        let role = user::role_in_school(&mut tx, self.school_id, self.user_id).await;
+        let _ = tx.commit().await;
+        matches!(role, Ok(Some(_)))
+    }
 }
 
 fn resume_point(headers: &HeaderMap, query: Option<i64>) -> Option<i64> {

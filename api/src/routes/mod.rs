@@ -9,6 +9,7 @@ mod events;
 mod fees;
 mod guardians;
 mod health;
+mod invitations;
 mod invoices;
 mod ledger;
 mod members;
@@ -35,6 +36,7 @@ pub fn all() -> Router<AppState> {
         .merge(auth::router())
         .merge(schools::router())
         .merge(members::router())
+        .merge(invitations::router())
         .merge(calendar::router())
         .merge(classes::router())
         .merge(guardians::router())

@@ -50,8 +50,15 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/ledger/accounts"),
     ("get", "/ledger/journal"),
     ("get", "/ledger/trial-balance"),
+    ("get", "/invitations"),
+    ("post", "/invitations/{id}/accept"),
+    ("post", "/invitations/{id}/decline"),
     ("get", "/members"),
     ("post", "/members"),
+    ("patch", "/members/{user_id}"),
+    ("delete", "/members/{user_id}"),
+    ("get", "/members/invitations"),
+    ("delete", "/members/invitations/{id}"),
     ("get", "/metrics"),
     ("get", "/notifications"),
     ("post", "/notifications/send"),
@@ -119,7 +126,10 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
     // router's "no such route" or "method not allowed".
     let id = uuid::Uuid::new_v4().to_string();
     for (method, path) in OPERATIONS {
-        let url = path.replace("{id}", &id).replace("{message_id}", &id);
+        let url = path
+            .replace("{id}", &id)
+            .replace("{message_id}", &id)
+            .replace("{user_id}", &id);
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let response = app
             .request(method.clone(), &url)

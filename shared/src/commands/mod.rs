@@ -6,6 +6,7 @@
 
 pub mod chat;
 pub mod invoices;
+pub mod members;
 pub mod notifications;
 pub mod payments;
 pub mod queue;

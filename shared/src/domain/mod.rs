@@ -7,6 +7,7 @@ pub mod class;
 pub mod de;
 pub mod fees;
 pub mod guardian;
+pub mod invitation;
 pub mod invoice;
 pub mod ledger;
 pub mod member;

@@ -186,20 +186,40 @@ impl Member {
         id_of(&self.create("/schools", json!({"name": name})).await)
     }
 
-    /// Signs `email` up and adds them to this school with `role`, as this
-    /// member; returns the new member, acting in this school.
+    /// Signs `email` up and brings them into this school with `role`: this
+    /// member invites the address, the new user accepts. Returns the new
+    /// member, acting in this school.
     pub async fn add_member(&self, email: &str, role: &str) -> Member {
         let added = self.api.register(email).await.at(self.school);
+        let invitation = self.invite(email, role).await;
+        added.accept(id_of(&invitation)).await;
+        added
+    }
+
+    /// POST /members: invites `email` with `role`; returns the invitation.
+    pub async fn invite(&self, email: &str, role: &str) -> Value {
         let response = self
             .post("/members", json!({"email": email, "role": role}))
             .await;
         expect_status(
             response,
             StatusCode::CREATED,
-            &format!("add {role} {email}"),
+            &format!("invite {role} {email}"),
+        )
+        .await
+    }
+
+    /// POST /invitations/{id}/accept as this user; returns the school joined.
+    pub async fn accept(&self, invitation: Uuid) -> Value {
+        let path = format!("/invitations/{invitation}/accept");
+        let response = send(
+            self.api
+                .request(Method::POST, &path)
+                .bearer_auth(&self.token),
+            &format!("POST {path}"),
         )
         .await;
-        added
+        expect_status(response, StatusCode::OK, &format!("POST {path}")).await
     }
 
     /// A class "Grade 4 East" for 2025.

@@ -3,6 +3,7 @@
 //! the client will see it). The job types live in `shared::jobs`.
 
 mod chat_reply;
+mod invitations_email;
 mod invoices_generate;
 mod notifications_email;
 mod notifications_send;
