@@ -21,6 +21,16 @@ pub fn refresh_request() -> Value {
     json!({"refresh_token": "q3Vx8kTz1bN0yWm4Ld7Hs2Fc9Rj6Pa5Ge0Ku3Yo8Ti"})
 }
 
+pub fn new_invitation() -> Value {
+    json!({"email": "accounts@imara.ac.ke", "role": "BURSAR"})
+}
+
+/// The walk in openapi_examples.rs changes its own (only) member, an
+/// OWNER: anything else would be the last owner's demotion.
+pub fn role_change() -> Value {
+    json!({"role": "OWNER"})
+}
+
 pub fn new_school() -> Value {
     json!({"name": "Imara Academy", "address": "Kiambu Road, Ruaka", "contact": "+254 722 000 123"})
 }

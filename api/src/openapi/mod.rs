@@ -16,8 +16,8 @@
 //! writes one problem+json response per status, each listing its codes in
 //! its description and in `x-problem-codes`; `PagedLinks` documents `Link`
 //! on the 200 of every list that reads `limit`. An operation without
-//! `x-problem-codes` keeps the responses it lists (`TenantErrors`,
-//! `PublicErrors`), and api/tests/api/openapi_contract.rs fails on it.
+//! `x-problem-codes` keeps only the responses it lists, and
+//! api/tests/api/openapi_contract.rs fails on it.
 
 pub mod examples;
 mod problems;
@@ -217,63 +217,4 @@ pub enum OperationStarted {
         )
     )]
     Finished(Operation),
-}
-
-/// The errors any tenant route can answer. Only /members still lists
-/// these (it is being rewritten); every other operation declares
-/// `x-problem-codes` instead.
-#[derive(IntoResponses)]
-#[expect(
-    dead_code,
-    reason = "documentation only: handlers answer with ApiError"
-)]
-pub enum TenantErrors {
-    #[response(
-        status = 400,
-        description = "Invalid input or X-School-ID missing",
-        content_type = "application/problem+json"
-    )]
-    BadRequest(Problem),
-    #[response(
-        status = 401,
-        description = "Missing or invalid token",
-        content_type = "application/problem+json"
-    )]
-    Unauthorized(Problem),
-    #[response(
-        status = 403,
-        description = "Not a member, or the role may not do this",
-        content_type = "application/problem+json"
-    )]
-    Forbidden(Problem),
-    #[response(
-        status = 404,
-        description = "No such record in this school",
-        content_type = "application/problem+json"
-    )]
-    NotFound(Problem),
-    #[response(
-        status = 409,
-        description = "Conflicts with an existing record",
-        content_type = "application/problem+json"
-    )]
-    Conflict(Problem),
-    #[response(
-        status = 413,
-        description = "Body too large",
-        content_type = "application/problem+json"
-    )]
-    TooLarge(Problem),
-    #[response(
-        status = 415,
-        description = "Body is not JSON",
-        content_type = "application/problem+json"
-    )]
-    NotJson(Problem),
-    #[response(
-        status = 422,
-        description = "Breaks a rule of the school's data",
-        content_type = "application/problem+json"
-    )]
-    Unprocessable(Problem),
 }

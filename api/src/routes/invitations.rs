@@ -12,9 +12,8 @@ use uuid::Uuid;
 
 use crate::{
     AppState,
-    error::{ApiError, Problem},
+    error::ApiError,
     extract::{AuthUser, Json, Path},
-    openapi::PublicErrors,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,7 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The open invitations addressed to the caller's email: the school, the
 /// role offered, who invited them and until when.
 #[utoipa::path(get, path = "/invitations", tag = "members", security(("bearer" = [])),
-    responses((status = 200, body = Vec<MyInvitation>), PublicErrors))]
+    responses((status = 200, description = "The caller's open invitations, in any school", body = Vec<MyInvitation>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn my_invitations(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -41,10 +41,8 @@ async fn my_invitations(
 /// withdrawn, already accepted or declined, or none): one answer for all.
 #[utoipa::path(post, path = "/invitations/{id}/accept", tag = "members", params(("id" = Uuid, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = MySchool, description = "The school joined and the caller's role in it"),
-        (status = 404, body = Problem, content_type = "application/problem+json",
-            description = "No open invitation with that id is addressed to the caller"),
-        PublicErrors))]
+    responses((status = 200, body = MySchool, description = "The school joined and the caller's role in it")),
+    extensions(("x-problem-codes" = json!({"404": ["invitation_not_found"]}))))]
 async fn accept_invitation(
     State(state): State<AppState>,
     caller: AuthUser,
@@ -59,10 +57,8 @@ async fn accept_invitation(
 /// Decline an invitation: it can no longer be accepted. 404 as for accept.
 #[utoipa::path(post, path = "/invitations/{id}/decline", tag = "members", params(("id" = Uuid, Path)),
     security(("bearer" = [])),
-    responses((status = 204, description = "Declined"),
-        (status = 404, body = Problem, content_type = "application/problem+json",
-            description = "No open invitation with that id is addressed to the caller"),
-        PublicErrors))]
+    responses((status = 204, description = "Declined: it can no longer be accepted")),
+    extensions(("x-problem-codes" = json!({"404": ["invitation_not_found"]}))))]
 async fn decline_invitation(
     State(state): State<AppState>,
     caller: AuthUser,

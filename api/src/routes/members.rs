@@ -18,7 +18,7 @@ use crate::{
     AppState,
     error::ApiError,
     extract::{Json, Path, Tenant},
-    openapi::{SchoolHeader, TenantErrors},
+    openapi::{SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -38,7 +38,8 @@ fn acting(tenant: &Tenant) -> Acting {
 
 /// Members of the school.
 #[utoipa::path(get, path = "/members", tag = "members", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Member>), TenantErrors))]
+    responses((status = 200, description = "Every member of the school: account, name and role", body = Vec<Member>)),
+    extensions(("x-problem-codes" = json!({}))))]
 async fn list_members(mut tenant: Tenant) -> Result<Json<Vec<Member>>, ApiError> {
     let members = member::list(&mut tenant.tx).await?;
     tenant.commit().await?;
@@ -53,9 +54,13 @@ async fn list_members(mut tenant: Tenant) -> Result<Json<Vec<Member>>, ApiError>
 /// account. Inviting an address with an open invitation refreshes it (the
 /// new role, a new expiry, the email again) and answers that invitation;
 /// an address that is already a member's is 409 `already_member`.
-#[utoipa::path(post, path = "/members", tag = "members", params(SchoolHeader), request_body = NewInvitation,
+#[utoipa::path(post, path = "/members", tag = "members", params(SchoolHeader),
+    request_body(content = NewInvitation, example = examples::new_invitation),
     security(("bearer" = [])),
-    responses((status = 201, body = Invitation, description = "The pending invitation (new or refreshed)"), TenantErrors))]
+    responses((status = 201, body = Invitation, description = "The pending invitation (new or refreshed); the same answer whether or not the address has an account")),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_email"], "403": ["insufficient_role"], "409": ["already_member"]
+    }))))]
 async fn invite_member(
     mut tenant: Tenant,
     Json(new): Json<NewInvitation>,
@@ -71,8 +76,11 @@ async fn invite_member(
 /// OWNER nor makes one). The last OWNER cannot be demoted: 409
 /// `last_owner`.
 #[utoipa::path(patch, path = "/members/{user_id}", tag = "members", params(SchoolHeader, ("user_id" = Uuid, Path)),
-    request_body = RoleChange, security(("bearer" = [])),
-    responses((status = 200, body = Member, description = "The member with their new role"), TenantErrors))]
+    request_body(content = RoleChange, example = examples::role_change), security(("bearer" = [])),
+    responses((status = 200, body = Member, description = "The member with their new role")),
+    extensions(("x-problem-codes" = json!({
+        "403": ["insufficient_role"], "404": ["member_not_found"], "409": ["last_owner"]
+    }))))]
 async fn change_role(
     mut tenant: Tenant,
     Path(user_id): Path<Uuid>,
@@ -90,7 +98,10 @@ async fn change_role(
 /// be removed: 409 `last_owner`. The removed member's open event streams
 /// end within `API_EVENTS_RECHECK_SECS` (30 s by default).
 #[utoipa::path(delete, path = "/members/{user_id}", tag = "members", params(SchoolHeader, ("user_id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 204, description = "Removed"), TenantErrors))]
+    security(("bearer" = [])), responses((status = 204, description = "Removed (or left, when it is the caller)")),
+    extensions(("x-problem-codes" = json!({
+        "403": ["insufficient_role"], "404": ["member_not_found"], "409": ["last_owner"]
+    }))))]
 async fn remove_member(
     mut tenant: Tenant,
     Path(user_id): Path<Uuid>,
@@ -104,7 +115,8 @@ async fn remove_member(
 /// The school's open invitations (PENDING, and EXPIRED ones not yet
 /// replaced), newest first (OWNER or ADMIN).
 #[utoipa::path(get, path = "/members/invitations", tag = "members", params(SchoolHeader), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Invitation>), TenantErrors))]
+    responses((status = 200, description = "The school's open invitations, and expired ones shown as EXPIRED", body = Vec<Invitation>)),
+    extensions(("x-problem-codes" = json!({"403": ["insufficient_role"]}))))]
 async fn list_invitations(mut tenant: Tenant) -> Result<Json<Vec<Invitation>>, ApiError> {
     tenant.require(Capability::ManageSchool)?;
     let invitations = invitation::list_open(&mut tenant.tx).await?;
@@ -115,7 +127,10 @@ async fn list_invitations(mut tenant: Tenant) -> Result<Json<Vec<Invitation>>, A
 /// Withdraw an open invitation (OWNER or ADMIN; an invitation to be OWNER
 /// only by an OWNER): it can no longer be accepted.
 #[utoipa::path(delete, path = "/members/invitations/{id}", tag = "members", params(SchoolHeader, ("id" = Uuid, Path)),
-    security(("bearer" = [])), responses((status = 204, description = "Withdrawn"), TenantErrors))]
+    security(("bearer" = [])), responses((status = 204, description = "Withdrawn: it can no longer be accepted")),
+    extensions(("x-problem-codes" = json!({
+        "403": ["insufficient_role"], "404": ["invitation_not_found"]
+    }))))]
 async fn revoke_invitation(
     mut tenant: Tenant,
     Path(id): Path<Uuid>,

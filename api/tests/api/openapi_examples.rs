@@ -21,6 +21,8 @@ const ORDER: &[&str] = &[
     "POST /auth/login",
     "POST /auth/refresh",
     "POST /schools",
+    "POST /members",
+    "PATCH /members/{user_id}",
     "PATCH /terms/{id}",
     "POST /classes",
     "POST /guardians",
@@ -85,6 +87,10 @@ impl Made {
             p if p.starts_with("/fees/structures/") => "fee_structure",
             p if p.starts_with("/reminders/schedules/") => "schedule",
             p if p.starts_with("/chats/") => "chat",
+            p if p.starts_with("/members/") => {
+                let id = self.id("user", name);
+                return path.replace("{user_id}", id.as_str().unwrap());
+            }
             p if !p.contains('{') => return p.to_string(),
             _ => panic!("{name}: which row fills {path}?"),
         };
@@ -110,6 +116,7 @@ impl Made {
                 self.token = Some(body["access_token"].as_str().unwrap().to_string());
                 self.ids
                     .insert("refresh_token", body["refresh_token"].clone());
+                self.ids.insert("user", body["user"]["id"].clone());
                 return;
             }
             "POST /schools" => {
