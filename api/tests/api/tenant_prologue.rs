@@ -125,3 +125,41 @@ async fn a_transaction_dropped_unfinished_leaves_its_connection_clean() {
     assert_eq!(kept, 0);
     tx.commit().await.unwrap();
 }
+
+/// sqlx's nested `begin()` would send a second BEGIN on the tenant
+/// transaction and its commit a COMMIT of the whole: savepoints are made
+/// by name (`db::Savepoint`), and rolling the tenant transaction back
+/// still undoes everything done around and inside them.
+#[tokio::test]
+async fn a_savepoint_inside_a_tenant_transaction_commits_nothing_early() {
+    use shared::{commands::queue, jobs::SendReminderJob};
+
+    let app = TestApp::spawn().await;
+    let owner = app
+        .owner_with_school("owner@prologue.test", "Prologue School")
+        .await;
+    let jobs = |pool: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM apalis.jobs")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    let before = jobs(app.pool.clone()).await;
+    let (mut tx, _) = db::begin_member(&app.pool, owner.school, owner.user_id)
+        .await
+        .unwrap();
+    let job = SendReminderJob {
+        school_id: owner.school,
+        run_id: Uuid::now_v7(),
+    };
+    assert!(queue::push_unique(&mut tx, &job, "once").await.unwrap());
+    // The duplicate is rolled back to its savepoint; the transaction goes on.
+    assert!(!queue::push_unique(&mut tx, &job, "once").await.unwrap());
+    assert!(in_open_transaction(&mut tx).await);
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        jobs(app.pool.clone()).await,
+        before,
+        "nothing was committed"
+    );
+}

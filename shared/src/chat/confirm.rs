@@ -2,7 +2,7 @@
 //! REST API, under the same role check; cancelled, nothing changes.
 
 use serde_json::json;
-use sqlx::{Acquire, PgConnection};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{
@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     commands::{self, Actor},
+    db,
     domain::{notification::NewNotification, role::Role},
     error::{Error, Result},
     jobs::ChatLink,
@@ -58,15 +59,15 @@ pub async fn confirm(
         message_id: reply_id,
         user_id: actor.user_id,
     });
-    let mut savepoint = conn.begin().await?;
+    let mut savepoint = db::Savepoint::begin(conn, "confirm_action").await?;
     let ran = run(&mut savepoint, actor, &plan, link).await;
     let (turn, status) = match ran {
         Ok(turn) => {
-            savepoint.commit().await?;
+            savepoint.release().await?;
             (turn, ActionStatus::Confirmed)
         }
         Err(error @ Error::Client { .. }) => {
-            savepoint.rollback().await?;
+            savepoint.roll_back().await?;
             (Turn::failed(&plan, &error), ActionStatus::Failed)
         }
         Err(other) => return Err(other),

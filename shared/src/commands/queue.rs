@@ -3,9 +3,10 @@
 //! pushed by the command that writes the rows it works on.
 
 use apalis::prelude::TaskBuilder;
-use sqlx::{Connection, PgConnection};
+use sqlx::PgConnection;
 
 use crate::{
+    db,
     error::{Error, Result},
     jobs::Job,
 };
@@ -34,10 +35,10 @@ pub async fn push_all<J: Job>(conn: &mut PgConnection, jobs: &[J]) -> Result<()>
 /// would otherwise abort the caller's whole transaction.
 pub async fn push_unique<J: Job>(conn: &mut PgConnection, job: &J, key: &str) -> Result<bool> {
     let task = task(job, Some(key))?;
-    let mut savepoint = conn.begin().await?;
+    let mut savepoint = db::Savepoint::begin(conn, "push_unique").await?;
     match apalis_postgres::queries::push_tasks(&mut *savepoint, J::QUEUE, vec![task]).await {
         Ok(()) => {
-            savepoint.commit().await?;
+            savepoint.release().await?;
             Ok(true)
         }
         Err(apalis_postgres::Error::Database(db))
@@ -45,7 +46,7 @@ pub async fn push_unique<J: Job>(conn: &mut PgConnection, job: &J, key: &str) ->
                 .as_database_error()
                 .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation) =>
         {
-            savepoint.rollback().await?;
+            savepoint.roll_back().await?;
             Ok(false)
         }
         Err(err) => Err(pushing_failed::<J>(err)),

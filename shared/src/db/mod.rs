@@ -6,8 +6,10 @@ pub mod admin;
 pub mod constraints;
 mod pool;
 pub mod roles;
+mod savepoint;
 mod tx;
 
+pub use savepoint::Savepoint;
 use sqlx::{PgConnection, PgPool, Row};
 use tx::Prologue;
 pub use tx::Tx;

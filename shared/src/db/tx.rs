@@ -6,7 +6,10 @@
 //! be sent and cannot return rows from its BEGIN statement; this type does
 //! only what it cannot, and otherwise behaves like it: it derefs to the
 //! connection, `commit` ends it, and dropping it unfinished rolls it back
-//! before the connection goes back to the pool.
+//! before the connection goes back to the pool. sqlx does not count this
+//! BEGIN as a transaction, so a savepoint is `db::Savepoint`, never
+//! `Acquire::begin` on the connection (that would send BEGIN, and its
+//! commit would COMMIT the whole transaction).
 
 use std::ops::{Deref, DerefMut};
 
