@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -277,12 +278,19 @@ async fn warnings(
             .bind(year)
             .fetch_optional(&mut *conn)
             .await?;
-    if let Some(ends_on) = ends_on
-        && ends_on < calendar::today_in_kenya()
-    {
+    let today = calendar::today_in_kenya();
+    let ended = match ends_on {
+        Some(ends_on) if ends_on < today => {
+            Some(format!("term {term} of {year} ended on {ends_on}"))
+        }
+        // A term the school has no dates for has ended if its year has.
+        None if year < today.year() => Some(format!("term {term} of {year} is in a past year")),
+        _ => None,
+    };
+    if let Some(detail) = ended {
         warnings.push(GenerationWarning {
             code: "term_ended".into(),
-            detail: format!("term {term} of {year} ended on {ends_on}"),
+            detail,
         });
     }
     for level in levels.iter().filter(|l| l.default_structure) {
