@@ -72,6 +72,7 @@ pub fn new_fee_structure() -> Value {
         "level": "Grade 4",
         "term": 1,
         "year": 2025,
+        "due_days": 14,
         "items": [
             {"name": "Tuition", "amount": "15000.00", "income_account": "4000"},
             {"name": "Activity Fee", "amount": "1500.00"},
@@ -83,6 +84,7 @@ pub fn new_fee_structure() -> Value {
 pub fn fee_structure_changes() -> Value {
     json!({
         "name": "Grade 4 Term 1 2025 (revised)",
+        "due_days": 21,
         "items": [
             {"name": "Tuition", "amount": "16000.00", "income_account": "4000"},
             {"name": "Lunch", "amount": "3500.00", "optional": true}

@@ -31,12 +31,14 @@ async fn list_structures(mut tenant: Tenant) -> Result<Json<Vec<FeeStructure>>, 
     Ok(Json(structures))
 }
 
-/// Define what a level (or every level) pays in a term and year (BURSAR, ADMIN or OWNER).
+/// Define what a level (or every level) pays in a term (or any term) and year (or any year), and
+/// how many days after the term starts it falls due (BURSAR, ADMIN or OWNER). Invoices are
+/// priced by the most specific structure: level, then term, then year.
 #[utoipa::path(post, path = "/fees/structures", tag = "fees", params(SchoolHeader),
     request_body(content = NewFeeStructure, example = examples::new_fee_structure),
     security(("bearer" = [])), responses((status = 201, description = "The fee structure with its items", body = FeeStructure)),
     extensions(("x-problem-codes" = json!({
-        "400": ["invalid_field", "invalid_term", "invalid_items", "invalid_amount", "invalid_value"],
+        "400": ["invalid_field", "invalid_term", "invalid_due_days", "invalid_items", "invalid_amount", "invalid_value"],
         "403": ["insufficient_role"],
         "409": ["duplicate_fee_structure", "duplicate_fee_item"],
         "422": ["unknown_level", "unknown_account", "not_an_income_account"]
@@ -64,12 +66,12 @@ async fn get_structure(
     Ok(Json(structure))
 }
 
-/// Rename a structure or replace its items. Issued invoices keep the lines they were issued with.
+/// Rename a structure, change its due days or replace its items. Issued invoices keep the lines and due date they were issued with.
 #[utoipa::path(patch, path = "/fees/structures/{id}", tag = "fees", params(SchoolHeader, ("id" = Uuid, Path)),
     request_body(content = FeeStructureChanges, example = examples::fee_structure_changes), security(("bearer" = [])),
     responses((status = 200, description = "The fee structure as changed", body = FeeStructure)),
     extensions(("x-problem-codes" = json!({
-        "400": ["empty_change", "invalid_field", "invalid_items", "invalid_amount", "invalid_value"],
+        "400": ["empty_change", "invalid_field", "invalid_due_days", "invalid_items", "invalid_amount", "invalid_value"],
         "403": ["insufficient_role"],
         "404": ["fee_structure_not_found"],
         "409": ["duplicate_fee_item"],

@@ -23,6 +23,7 @@ mod event_access;
 mod event_ids;
 mod events;
 mod fake_ollama;
+mod fee_matching;
 mod fees;
 mod guardians;
 mod health;

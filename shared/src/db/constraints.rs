@@ -99,6 +99,12 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
         "a fee structure for that level, term and year already exists",
     ),
     (
+        "fee_structures_due_days_check",
+        ErrorKind::Invalid,
+        "invalid_due_days",
+        "due_days must be 0 to 365",
+    ),
+    (
         "fee_structures_level_fk",
         ErrorKind::Rule,
         "unknown_level",

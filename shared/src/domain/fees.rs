@@ -1,6 +1,8 @@
 //! Fee structures: what a level pays in a term, item by item, each item
 //! mapped to the income account it is booked to. Invoices copy the items at
 //! issue time, so editing a structure never changes an issued invoice.
+//! Level, term and year are each optional ("any"); which structure prices an
+//! invoice is decided in `invoice::generate`, most specific first.
 
 use crate::sql;
 use std::collections::HashMap;
@@ -30,6 +32,11 @@ pub struct NewFeeStructure {
     #[serde(default, deserialize_with = "de::optional_year")]
     #[schema(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
+    /// Days after the term starts that its invoices fall due; 0 to 365,
+    /// absent means 0 (due on the first day of term).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 365)]
+    pub due_days: i32,
     #[serde(deserialize_with = "de::object")]
     pub items: Vec<NewFeeItem>,
 }
@@ -38,6 +45,9 @@ pub struct NewFeeStructure {
 #[serde(deny_unknown_fields)]
 pub struct FeeStructureChanges {
     pub name: Option<String>,
+    /// 0 to 365. Invoices already issued keep their due date.
+    #[schema(minimum = 0, maximum = 365)]
+    pub due_days: Option<i32>,
     /// Replaces every item when present.
     #[serde(default, deserialize_with = "de::object")]
     pub items: Option<Vec<NewFeeItem>>,
@@ -63,7 +73,10 @@ pub struct FeeStructure {
     pub level_id: Option<Uuid>,
     pub term: Option<i16>,
     pub year: Option<i32>,
+    /// The school's catch-all, used when nothing more specific matches.
     pub is_default: bool,
+    /// Days after the term starts that its invoices fall due.
+    pub due_days: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[sqlx(skip)]
@@ -83,7 +96,7 @@ pub struct FeeItem {
     pub income_account_name: String,
 }
 
-const STRUCTURE_SELECT: &str = "SELECT f.id, f.name, l.name AS level, f.level_id, f.term, f.year, f.is_default, f.created_at, f.updated_at
+const STRUCTURE_SELECT: &str = "SELECT f.id, f.name, l.name AS level, f.level_id, f.term, f.year, f.is_default, f.due_days, f.created_at, f.updated_at
                                   FROM fee_structures f
                                   LEFT JOIN grade_levels l ON l.school_id = f.school_id AND l.id = f.level_id";
 
@@ -143,19 +156,21 @@ pub async fn create(
     {
         return Err(Error::invalid("invalid_term", "term must be 1, 2 or 3"));
     }
+    let due_days = due_days(new.due_days)?;
     let level_id = match new.level.as_deref() {
         Some(level) => Some(calendar::level_by_name(conn, level).await?.id),
         None => None,
     };
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO fee_structures (school_id, id, name, level_id, term, year) VALUES (app_school_id(), $1, $2, $3, $4, $5)",
+        "INSERT INTO fee_structures (school_id, id, name, level_id, term, year, due_days) VALUES (app_school_id(), $1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(&name)
     .bind(level_id)
     .bind(new.term)
     .bind(new.year)
+    .bind(due_days)
     .execute(&mut *conn)
     .await?;
     insert_items(conn, id, new.items).await?;
@@ -176,9 +191,13 @@ pub async fn update(
     id: Uuid,
     changes: FeeStructureChanges,
 ) -> Result<FeeStructure> {
-    if changes.name.is_none() && changes.items.is_none() {
-        return Err(Error::invalid("empty_change", "send name and/or items"));
+    if changes.name.is_none() && changes.items.is_none() && changes.due_days.is_none() {
+        return Err(Error::invalid(
+            "empty_change",
+            "send name, due_days and/or items",
+        ));
     }
+    let new_due_days = changes.due_days.map(due_days).transpose()?;
     sqlx::query("SELECT 1 FROM fee_structures WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -189,6 +208,13 @@ pub async fn update(
         sqlx::query("UPDATE fee_structures SET name = $2 WHERE id = $1")
             .bind(id)
             .bind(text::name("name", name, 120)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(days) = new_due_days {
+        sqlx::query("UPDATE fee_structures SET due_days = $2 WHERE id = $1")
+            .bind(id)
+            .bind(days)
             .execute(&mut *conn)
             .await?;
     }
@@ -212,6 +238,25 @@ pub async fn update(
     };
     audit::record(conn, change, Some(&before), Some(&after)).await?;
     Ok(after)
+}
+
+fn due_days(days: i32) -> Result<i32> {
+    if (0..=365).contains(&days) {
+        Ok(days)
+    } else {
+        Err(Error::invalid(
+            "invalid_due_days",
+            "due_days must be 0 to 365",
+        ))
+    }
+}
+
+/// What a structure covers, in words: "Grade 5, term 1, any year".
+pub fn scope(level: Option<&str>, term: Option<i16>, year: Option<i32>) -> String {
+    let level = level.map_or_else(|| "every level".to_string(), str::to_string);
+    let term = term.map_or_else(|| "any term".to_string(), |t| format!("term {t}"));
+    let year = year.map_or_else(|| "any year".to_string(), |y| y.to_string());
+    format!("{level}, {term}, {year}")
 }
 
 async fn insert_items(

@@ -158,7 +158,8 @@ const CBC_LEVELS: &[(&str, &str)] = &[
     ("Grade 12", "Senior School"),
 ];
 
-/// Default Term 1 items: (name, amount, optional, income account code).
+/// The default structure's items, for any level, term and year until the
+/// school sets its own: (name, amount, optional, income account code).
 const DEFAULT_FEE_ITEMS: &[(&str, &str, bool, &str)] = &[
     ("Tuition", "15000.00", false, "4000"),
     ("Activity Fee", "2000.00", false, "4010"),
@@ -232,7 +233,7 @@ async fn bootstrap(conn: &mut PgConnection, school_id: Uuid, year: i32) -> Resul
     .await?;
 
     let structure_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO fee_structures (school_id, name, term, is_default) VALUES ($1, 'Default Term 1 fees', 1, true)
+        "INSERT INTO fee_structures (school_id, name, term, is_default) VALUES ($1, 'Default fees', NULL, true)
          RETURNING id",
     )
     .bind(school_id)

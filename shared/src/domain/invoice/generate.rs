@@ -5,13 +5,14 @@
 
 use std::collections::HashMap;
 
+use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::{
     domain::{
-        de,
+        calendar, de, fees,
         ledger::{self, Line, code},
         money::Money,
         student,
@@ -48,6 +49,11 @@ pub struct Generated {
     pub total_amount: Money,
     /// Credit from earlier overpayments used on the new invoices.
     pub credit_applied: Money,
+    /// The invoices issued now per grade level, with the structure used.
+    #[serde(default)]
+    pub levels: Vec<LevelPricing>,
+    #[serde(default)]
+    pub warnings: Vec<GenerationWarning>,
 }
 
 impl GenerateInvoices {
@@ -142,33 +148,163 @@ pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
 }
 
 /// Which structure applies to each student and what it costs: the students
-/// ($1) not yet invoiced for the term ($2) and year ($3), the most specific
-/// structure each (level + term + year, then term + year, then the default
-/// template), its lines with the optional items asked for ($4), and each
-/// student's total. Shared by `batch`, which issues it, and `preview`.
+/// ($1) not yet invoiced for the term ($2) and year ($3); for each grade
+/// level among them, the most specific structure whose level, term and year
+/// each match or are NULL ("any"): level before term before year, so
+/// level+term+year, level+term, level+year, level, term+year, term, year,
+/// none, and the catch-all default last among equals; its lines with the
+/// optional items asked for ($4); each student's total and due date (the
+/// structure's `due_days` after the term starts, or after today for a term
+/// the school has no dates for). Shared by `batch`, which issues it, and
+/// `preview`. Structures are matched once per level, not per student.
 const PLAN: &str = "targets AS (
              SELECT s.id AS student_id, s.admission_no, c.level_id,
                     EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3) AS invoiced
                FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
               WHERE s.id = ANY($1)),
+         levels AS (SELECT DISTINCT level_id FROM targets WHERE NOT invoiced),
+         matched AS (
+             SELECT lv.level_id, f.id AS structure_id, f.due_days
+               FROM levels lv
+               CROSS JOIN LATERAL (
+                   SELECT f.id, f.due_days FROM fee_structures f
+                    WHERE (f.level_id IS NULL OR f.level_id = lv.level_id)
+                      AND (f.term IS NULL OR f.term = $2)
+                      AND (f.year IS NULL OR f.year = $3)
+                    ORDER BY f.level_id IS NULL, f.term IS NULL, f.year IS NULL, f.is_default
+                    LIMIT 1) f),
+         term_start AS (
+             SELECT coalesce((SELECT starts_on FROM academic_terms WHERE term = $2 AND year = $3),
+                             (now() AT TIME ZONE 'Africa/Nairobi')::date) AS starts_on),
          chosen AS (
-             SELECT t.student_id, f.id AS structure_id,
+             SELECT t.student_id, t.level_id, m.structure_id, ts.starts_on + m.due_days AS due_date,
                     row_number() OVER (ORDER BY t.admission_no, t.student_id) AS n
                FROM targets t
-               CROSS JOIN LATERAL (
-                   SELECT f.id FROM fee_structures f
-                    WHERE (f.term = $2 AND f.year = $3 AND (f.level_id = t.level_id OR f.level_id IS NULL)) OR f.is_default
-                    ORDER BY (f.level_id IS NULL), f.is_default
-                    LIMIT 1) f
+               JOIN matched m ON coalesce(m.level_id, '00000000-0000-0000-0000-000000000000') = coalesce(t.level_id, '00000000-0000-0000-0000-000000000000')
+               CROSS JOIN term_start ts
               WHERE NOT t.invoiced),
          lines AS (
              SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id
                FROM chosen c JOIN fee_items i ON i.fee_structure_id = c.structure_id
               WHERE NOT i.optional OR lower(i.name) = ANY($4)),
          totals AS (
-             SELECT c.student_id, c.n, coalesce(sum(l.amount), 0) AS total
+             SELECT c.student_id, c.n, c.level_id, c.structure_id, c.due_date, coalesce(sum(l.amount), 0) AS total
                FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
-              GROUP BY c.student_id, c.n)";
+              GROUP BY c.student_id, c.n, c.level_id, c.structure_id, c.due_date)";
+
+/// Per grade level: how many invoices, their total, and the structure that
+/// priced them, read from a `priced` CTE of `level_id`, `structure_id` and
+/// `total`.
+const BY_LEVEL: &str = "SELECT gl.name AS level, count(*) AS invoices, coalesce(sum(p.total), 0) AS total_amount,
+                f.id AS structure_id, f.name AS structure_name, fl.name AS structure_level,
+                f.term AS structure_term, f.year AS structure_year, coalesce(f.is_default, false) AS is_default
+           FROM priced p
+           LEFT JOIN grade_levels gl ON gl.id = p.level_id
+           LEFT JOIN fee_structures f ON f.id = p.structure_id
+           LEFT JOIN grade_levels fl ON fl.id = f.level_id
+          GROUP BY gl.name, gl.sort_order, f.id, f.name, fl.name, f.term, f.year, f.is_default
+          ORDER BY gl.sort_order NULLS LAST, f.id";
+
+/// The structure that priced (or would price) one grade level's invoices.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct LevelPricing {
+    /// The grade level; null for students in no class.
+    pub level: Option<String>,
+    pub invoices: i64,
+    pub total_amount: Money,
+    /// Null for invoices issued before structures were recorded.
+    pub fee_structure_id: Option<Uuid>,
+    /// The structure's name and what it covers:
+    /// "Grade 5 fees (Grade 5, term 1, any year)".
+    pub fee_structure: Option<String>,
+    /// Priced by the school's catch-all default structure.
+    pub default_structure: bool,
+}
+
+/// Something the bursar should know before (or after) generating.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct GenerationWarning {
+    /// `term_ended` or `default_fee_structure_only`.
+    pub code: String,
+    pub detail: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct LevelRow {
+    level: Option<String>,
+    invoices: i64,
+    total_amount: rust_decimal::Decimal,
+    structure_id: Option<Uuid>,
+    structure_name: Option<String>,
+    structure_level: Option<String>,
+    structure_term: Option<i16>,
+    structure_year: Option<i32>,
+    is_default: bool,
+}
+
+impl From<LevelRow> for LevelPricing {
+    fn from(row: LevelRow) -> Self {
+        let fee_structure = row.structure_name.map(|name| {
+            let scope = fees::scope(
+                row.structure_level.as_deref(),
+                row.structure_term,
+                row.structure_year,
+            );
+            format!("{name} ({scope})")
+        });
+        LevelPricing {
+            level: row.level,
+            invoices: row.invoices,
+            total_amount: Money::from_decimal(row.total_amount),
+            fee_structure_id: row.structure_id,
+            fee_structure,
+            default_structure: row.is_default,
+        }
+    }
+}
+
+/// The warnings for generating `term` of `year` with these levels: the term
+/// has ended; a level only the catch-all default structure prices.
+async fn warnings(
+    conn: &mut PgConnection,
+    term: i16,
+    year: i32,
+    levels: &[LevelPricing],
+) -> Result<Vec<GenerationWarning>> {
+    let mut warnings = Vec::new();
+    let ends_on: Option<chrono::NaiveDate> =
+        sqlx::query_scalar("SELECT ends_on FROM academic_terms WHERE term = $1 AND year = $2")
+            .bind(term)
+            .bind(year)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let today = calendar::today_in_kenya();
+    let ended = match ends_on {
+        Some(ends_on) if ends_on < today => {
+            Some(format!("term {term} of {year} ended on {ends_on}"))
+        }
+        // A term the school has no dates for has ended if its year has.
+        None if year < today.year() => Some(format!("term {term} of {year} is in a past year")),
+        _ => None,
+    };
+    if let Some(detail) = ended {
+        warnings.push(GenerationWarning {
+            code: "term_ended".into(),
+            detail,
+        });
+    }
+    for level in levels.iter().filter(|l| l.default_structure) {
+        let name = level.level.as_deref().unwrap_or("students in no class");
+        warnings.push(GenerationWarning {
+            code: "default_fee_structure_only".into(),
+            detail: format!(
+                "{name}: no fee structure is set for this level, term or year; the school's default {} applies",
+                level.fee_structure.as_deref().unwrap_or("structure")
+            ),
+        });
+    }
+    Ok(warnings)
+}
 
 /// What generating would do now, without doing it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -179,10 +315,25 @@ pub struct Preview {
     pub to_invoice: i64,
     pub already_invoiced: i64,
     pub total_amount: Money,
+    /// The invoices that would be issued per grade level, with the
+    /// structure that would price them.
+    pub levels: Vec<LevelPricing>,
+    pub warnings: Vec<GenerationWarning>,
 }
 
 pub async fn preview(conn: &mut PgConnection, request: &GenerateInvoices) -> Result<Preview> {
     let students = students(conn, request).await?;
+    let rows: Vec<LevelRow> = sqlx::query_as(sql!(
+        "WITH {PLAN}, priced AS (SELECT * FROM totals) {BY_LEVEL}"
+    ))
+    .bind(&students)
+    .bind(request.term)
+    .bind(request.year)
+    .bind(request.optional_names())
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    let levels: Vec<LevelPricing> = rows.into_iter().map(LevelPricing::from).collect();
     let (to_invoice, already_invoiced, total): (i64, i64, rust_decimal::Decimal) =
         sqlx::query_as(sql!(
             "WITH {PLAN}
@@ -195,13 +346,16 @@ pub async fn preview(conn: &mut PgConnection, request: &GenerateInvoices) -> Res
         .bind(request.year)
         .bind(request.optional_names())
         .persistent(false)
-        .fetch_one(conn)
+        .fetch_one(&mut *conn)
         .await?;
+    let warnings = warnings(conn, request.term, request.year, &levels).await?;
     Ok(Preview {
         students: students.len() as i64,
         to_invoice,
         already_invoiced,
         total_amount: Money::from_decimal(total),
+        levels,
+        warnings,
     })
 }
 
@@ -233,9 +387,9 @@ pub async fn batch(
     let with_credit: Vec<Uuid> = sqlx::query_scalar(
         sql!("WITH {PLAN},
          issued AS (
-             INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status)
+             INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status, fee_structure_id, due_date)
              SELECT app_school_id(), ($8::uuid[])[n], $9, 'INV-' || $3 || '-' || lpad(($5 + n)::text, greatest(5, length(($5 + n)::text)), '0'), student_id, $2, $3, total,
-                    CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END
+                    CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END, structure_id, due_date
                FROM totals
              RETURNING id, student_id, total, number),
          copied AS (
@@ -331,14 +485,30 @@ pub async fn summary(
     .bind(term)
     .bind(year)
     .bind(code::RECEIVABLE)
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let rows: Vec<LevelRow> = sqlx::query_as(sql!(
+        "WITH priced AS (
+             SELECT c.level_id, i.fee_structure_id AS structure_id, i.total
+               FROM invoices i
+               JOIN students s ON s.school_id = i.school_id AND s.id = i.student_id
+               LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
+              WHERE i.operation_id = $1)
+         {BY_LEVEL}"
+    ))
+    .bind(operation_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let levels: Vec<LevelPricing> = rows.into_iter().map(LevelPricing::from).collect();
+    let warnings = warnings(conn, term, year, &levels).await?;
     Ok(Generated {
         created: row.created,
         already_invoiced: row.already_invoiced,
         without_fee_structure: row.without_fee_structure,
         total_amount: Money::from_decimal(row.total_amount),
         credit_applied: Money::from_decimal(row.credit_applied),
+        levels,
+        warnings,
     })
 }
 

@@ -3,7 +3,7 @@
 
 pub mod generate;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -28,6 +28,11 @@ pub struct Invoice {
     pub balance: Money,
     pub status: Status,
     pub issued_at: DateTime<Utc>,
+    /// The fee structure's `due_days` after the term starts.
+    pub due_date: NaiveDate,
+    /// The structure the invoice was priced from; null for invoices issued
+    /// before structures were recorded.
+    pub fee_structure_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -66,7 +71,7 @@ pub struct InvoiceFilter {
     pub year: Option<i32>,
 }
 
-const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at";
+const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at, i.due_date, i.fee_structure_id";
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Invoice> {
     sqlx::query_as(sql!("SELECT {COLUMNS} FROM invoices i WHERE i.id = $1"))
