@@ -368,3 +368,53 @@ async fn invoices_fall_due_the_structures_due_days_after_the_term_starts() {
     )
     .await;
 }
+
+/// The chat's preview says which structure prices each level, and warns
+/// of an ended term and of a level only the default prices, before
+/// anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_preview_names_the_structure_per_level_and_warns() {
+    let app = TestApp::spawn().await;
+    app.start_worker();
+    let (owner, _class) = crate::invoicing::class_of(&app, 2).await;
+    let chat = crate::chat::new_chat(&owner).await;
+
+    // Grade 4 has no structure of its own; term 1 of 2025 has ended.
+    let preview = crate::chat::ask(
+        &owner,
+        chat,
+        "Generate invoices for class Grade 4 East for term 1 2025",
+    )
+    .await;
+    let content = preview["content"].as_str().unwrap();
+    assert_eq!(preview["action"]["status"], "proposed", "{preview}");
+    assert!(
+        content.contains("Fees from Grade 4: Default fees"),
+        "{content}"
+    );
+    assert!(content.contains("has already ended"), "{content}");
+    assert!(
+        content.contains("no fee structure is set for Grade 4"),
+        "{content}"
+    );
+
+    // With Grade 4's own structure for every term and year, the preview
+    // names it and the default warning goes.
+    structure(&owner, "Grade 4 fees", json!({"level": "Grade 4"}), 20000).await;
+    let preview = crate::chat::ask(
+        &owner,
+        chat,
+        &format!(
+            "Generate invoices for class Grade 4 East for term 1 {}",
+            next_year()
+        ),
+    )
+    .await;
+    let content = preview["content"].as_str().unwrap();
+    assert!(
+        content.contains("Fees from Grade 4: Grade 4 fees"),
+        "{content}"
+    );
+    assert!(!content.contains("no fee structure is set"), "{content}");
+    assert!(!content.contains("has already ended"), "{content}");
+}

@@ -50,6 +50,23 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
         .map(|(name, _)| name.as_str())
         .collect();
     optional.sort_unstable();
+    let priced_by: Vec<(&str, &str)> = preview
+        .levels
+        .iter()
+        .filter_map(|level| {
+            Some((
+                level.level.as_deref().unwrap_or("no class"),
+                level.fee_structure.as_deref()?,
+            ))
+        })
+        .collect();
+    let default_only: Vec<&str> = preview
+        .levels
+        .iter()
+        .filter(|level| level.default_structure)
+        .map(|level| level.level.as_deref().unwrap_or("no class"))
+        .collect();
+    let term_ended = preview.warnings.iter().any(|w| w.code == "term_ended");
     let said = InvoicesPreview {
         target: target.as_deref(),
         term: request.term,
@@ -59,6 +76,9 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
         to_invoice: preview.to_invoice,
         already_invoiced: preview.already_invoiced,
         total: preview.total_amount,
+        priced_by: &priced_by,
+        term_ended,
+        default_only: &default_only,
     };
     if preview.to_invoice == 0 {
         return Ok(Err(previews::nothing_to_invoice(Lang::REPLY, &said)));

@@ -139,6 +139,9 @@ mod tests {
             to_invoice: 2,
             already_invoiced: 1,
             total: kes("30000"),
+            priced_by: &[("Grade 4", "Grade 4 fees (Grade 4, any term, any year)")],
+            term_ended: true,
+            default_only: &["Grade 5"],
         };
         let payment = previews::PaymentPreview {
             amount: kes("12000"),

@@ -37,6 +37,13 @@ pub struct InvoicesPreview<'a> {
     pub to_invoice: i64,
     pub already_invoiced: i64,
     pub total: Money,
+    /// Each grade level and the fee structure that prices it, as
+    /// "Grade 5 fees (Grade 5, any term, any year)".
+    pub priced_by: &'a [(&'a str, &'a str)],
+    /// The term has already ended.
+    pub term_ended: bool,
+    /// Grade levels only the school's catch-all default structure prices.
+    pub default_only: &'a [&'a str],
 }
 
 /// Why a run would make no invoice.
@@ -78,6 +85,34 @@ pub fn invoices(lang: Lang, preview: &InvoicesPreview) -> String {
         }
         Lang::Sw => format!("Nitatoa {invoices} kwa {target}, {term} ({with}), jumla {total}."),
     };
+    if !preview.priced_by.is_empty() {
+        let each: Vec<String> = preview
+            .priced_by
+            .iter()
+            .map(|(level, structure)| format!("{level}: {structure}"))
+            .collect();
+        text.push_str(&match lang {
+            Lang::En => format!(" Fees from {}.", each.join("; ")),
+            Lang::Sw => format!(" Ada kutoka {}.", each.join("; ")),
+        });
+    }
+    if preview.term_ended {
+        text.push_str(&match lang {
+            Lang::En => format!(" Note: {term} has already ended."),
+            Lang::Sw => format!(" Angalia: {term} umeshaisha."),
+        });
+    }
+    if !preview.default_only.is_empty() {
+        let levels = preview.default_only.join(", ");
+        text.push_str(&match lang {
+            Lang::En => format!(
+                " Note: no fee structure is set for {levels}; the school's default fees apply."
+            ),
+            Lang::Sw => format!(
+                " Angalia: hakuna muundo wa ada wa {levels}; ada za msingi za shule zinatumika."
+            ),
+        });
+    }
     let skipped = preview.already_invoiced;
     if skipped > 0 {
         text.push_str(&match (lang, skipped) {
