@@ -11,7 +11,6 @@ use axum::{
     },
     response::IntoResponse,
 };
-use serde_json::json;
 use shared::metrics;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
