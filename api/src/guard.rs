@@ -202,14 +202,15 @@ enum Key {
 /// request.
 #[derive(Debug, Clone, Default)]
 pub struct Guard {
-    pub limits: Limits,
+    /// Shared: the middleware clones the guard for every request.
+    pub limits: Arc<Limits>,
     places: Arc<Mutex<HashMap<Key, Arc<Semaphore>>>>,
 }
 
 impl Guard {
     pub fn new(limits: Limits) -> Self {
         Self {
-            limits,
+            limits: Arc::new(limits),
             places: Arc::default(),
         }
     }

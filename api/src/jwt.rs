@@ -5,6 +5,8 @@
 //! an access token is never an event ticket and a ticket never a login.
 //! A ticket also carries its own id (`jti`), spent on first use.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
@@ -27,13 +29,19 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// Cheap to clone: axum clones the state, and so the keys, for every
+/// request.
 #[derive(Clone)]
 pub struct Keys {
+    verifying: Arc<Verifying>,
+    pub lifetime_seconds: i64,
+}
+
+struct Verifying {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     ticket_validation: Validation,
-    pub lifetime_seconds: i64,
 }
 
 impl Keys {
@@ -46,10 +54,12 @@ impl Keys {
         validation.set_audience(&[ACCESS_AUDIENCE]);
         ticket_validation.set_audience(&[TICKET_AUDIENCE]);
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            ticket_validation,
+            verifying: Arc::new(Verifying {
+                encoding: EncodingKey::from_secret(secret),
+                decoding: DecodingKey::from_secret(secret),
+                validation,
+                ticket_validation,
+            }),
             lifetime_seconds: lifetime_minutes * 60,
         }
     }
@@ -73,17 +83,17 @@ impl Keys {
         Ok(encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &self.encoding,
+            &self.verifying.encoding,
         )?)
     }
 
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &self.verifying.decoding, &self.verifying.validation)
             .ok()?
             .claims;
         // A token issued in the future was not issued by us.
         (claims.typ == ACCESS_TYPE
-            && claims.iat <= Utc::now().timestamp() + self.validation.leeway as i64)
+            && claims.iat <= Utc::now().timestamp() + self.verifying.validation.leeway as i64)
             .then_some(claims)
     }
 }
@@ -128,14 +138,18 @@ impl Keys {
         Ok(encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &self.encoding,
+            &self.verifying.encoding,
         )?)
     }
 
     pub fn verify_ticket(&self, ticket: &str) -> Option<TicketClaims> {
-        let claims = decode::<TicketClaims>(ticket, &self.decoding, &self.ticket_validation)
-            .ok()?
-            .claims;
+        let claims = decode::<TicketClaims>(
+            ticket,
+            &self.verifying.decoding,
+            &self.verifying.ticket_validation,
+        )
+        .ok()?
+        .claims;
         (claims.typ == TICKET_TYPE && claims.purpose == TICKET_PURPOSE).then_some(claims)
     }
 }
