@@ -50,6 +50,34 @@ async fn metrics_until(base: &str, done: impl Fn(&str) -> bool) -> String {
     }
 }
 
+/// The worker binary on `database` with its health and metrics server on
+/// a free port and `env` set, once /healthz answers; (scratch, process,
+/// base URL).
+async fn serving_worker(
+    database: &str,
+    name: &str,
+    env: &[(&str, &str)],
+) -> (Scratch, ChildProcess, String) {
+    let port = free_port();
+    let scratch = Scratch::new(name);
+    let mut command = worker_command(
+        std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
+        database,
+        scratch.path(),
+    );
+    command
+        .env("WORKER_HTTP_PORT", port.to_string())
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied());
+    let mut worker = ChildProcess::start("worker", command, scratch.path()).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    worker
+        .wait_ready(&format!("{base}/healthz"), Duration::from_secs(20))
+        .await
+        .unwrap();
+    (scratch, worker, base)
+}
+
 #[tokio::test]
 async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues() {
     let database = fresh_database().await;
@@ -66,24 +94,12 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
     }
     tx.commit().await.unwrap();
 
-    let port = free_port();
-    let scratch = Scratch::new("http");
-    let mut command = worker_command(
-        std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
+    let (_scratch, _worker, base) = serving_worker(
         &database,
-        scratch.path(),
-    );
-    command
-        .env("WORKER_QUEUES", "payments.post")
-        .env("WORKER_HTTP_PORT", port.to_string())
-        .env("ENV", "production")
-        .env("RUST_LOG", "warn");
-    let mut worker = ChildProcess::start("worker", command, scratch.path()).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    worker
-        .wait_ready(&format!("{base}/healthz"), Duration::from_secs(20))
-        .await
-        .unwrap();
+        "http",
+        &[("WORKER_QUEUES", "payments.post"), ("ENV", "production")],
+    )
+    .await;
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
     assert_eq!(
@@ -178,24 +194,9 @@ async fn the_worker_serves_health_readiness_and_metrics_of_its_jobs_and_queues()
 #[tokio::test]
 async fn with_a_metrics_token_the_worker_serves_metrics_only_to_a_scrape_that_sends_it() {
     let database = fresh_database().await;
-    let port = free_port();
-    let scratch = Scratch::new("http-token");
-    let mut command = worker_command(
-        std::path::Path::new(env!("CARGO_BIN_EXE_worker")),
-        &database,
-        scratch.path(),
-    );
     let token = "scrape-token-0123456789abcdef";
-    command
-        .env("WORKER_HTTP_PORT", port.to_string())
-        .env("METRICS_TOKEN", token)
-        .env("RUST_LOG", "warn");
-    let mut worker = ChildProcess::start("worker", command, scratch.path()).unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    worker
-        .wait_ready(&format!("{base}/healthz"), Duration::from_secs(20))
-        .await
-        .unwrap();
+    let (_scratch, mut worker, base) =
+        serving_worker(&database, "http-token", &[("METRICS_TOKEN", token)]).await;
     let client = reqwest::Client::new();
     let scrape = |authorization: Option<String>| {
         let mut request = client.get(format!("{base}/metrics"));
