@@ -2,7 +2,8 @@
 //! rows an invoice run writes, by one hand-written set-based statement.
 
 /// One statement: the class's fee structure chosen once (every student of
-/// a class has its level), the targets numbered from the school's counter,
+/// a class has its level; the most specific of level, term and year wins,
+/// as the generator chooses), its due date, the targets numbered from the school's counter,
 /// and invoices, invoice_lines, journal_entries and journal_lines inserted
 /// from the same materialised set. Ids are drawn up front so no insert waits
 /// on another's RETURNING. $1 class, $2 term, $3 year, $4 invoice ids
@@ -10,11 +11,17 @@
 /// operation recorded as having issued them (invoices.operation_id).
 pub const SQL: &str = "
 WITH structure AS (
-    SELECT f.id
+    SELECT f.id, f.due_days
       FROM fee_structures f JOIN classes c ON c.id = $1
-     WHERE (f.term = $2 AND f.year = $3 AND (f.level_id = c.level_id OR f.level_id IS NULL)) OR f.is_default
-     ORDER BY (f.level_id IS NULL), f.is_default
+     WHERE (f.level_id IS NULL OR f.level_id = c.level_id)
+       AND (f.term IS NULL OR f.term = $2)
+       AND (f.year IS NULL OR f.year = $3)
+     ORDER BY f.level_id IS NULL, f.term IS NULL, f.year IS NULL, f.is_default
      LIMIT 1),
+due AS (
+    SELECT coalesce((SELECT starts_on FROM academic_terms WHERE term = $2 AND year = $3),
+                    (now() AT TIME ZONE 'Africa/Nairobi')::date) + s.due_days AS due_date
+      FROM structure s),
 items AS (
     SELECT i.id, i.name, i.amount, i.income_account_id
       FROM fee_items i JOIN structure s ON i.fee_structure_id = s.id
@@ -47,10 +54,10 @@ numbered AS MATERIALIZED (
            'INV-' || $3::int || '-' || lpad((c.last_no - k.count + t.n)::text, 5, '0') AS number
       FROM targets t, counter c, (SELECT count(*) AS count FROM targets) k, invoice_total tt),
 issued AS (
-    INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status)
-    SELECT app_school_id(), invoice_id, $5, number, student_id, $2, $3, total,
-           CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END
-      FROM numbered
+    INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status, fee_structure_id, due_date)
+    SELECT app_school_id(), n.invoice_id, $5, n.number, n.student_id, $2, $3, n.total,
+           CASE WHEN n.total = 0 THEN 'PAID' ELSE 'UNPAID' END, s.id, d.due_date
+      FROM numbered n, structure s, due d
     RETURNING 1),
 copied AS (
     INSERT INTO invoice_lines (school_id, invoice_id, fee_item_id, name, amount, income_account_id)
