@@ -96,6 +96,17 @@ pub fn generate_invoices() -> Value {
     json!({"class_id": CLASS_ID, "term": 1, "year": 2025, "include_optional": {"Lunch": true}})
 }
 
+pub fn new_invoice() -> Value {
+    json!({"student_id": STUDENT_ID, "lines": [
+               {"name": "School uniform (2 sets)", "amount": "4500.00", "account_code": "4000"},
+               {"name": "Broken window, Grade 4 East", "amount": "1200.00"}],
+           "due_date": "2025-02-14", "memo": "Uniform issued 10 January; window broken 3 February"})
+}
+
+pub fn cancel_invoice() -> Value {
+    json!({"reason": "Charged to the wrong pupil"})
+}
+
 pub fn new_payment() -> Value {
     json!({"student_id": STUDENT_ID, "amount": "18500.00", "method": "MPESA",
            "txn_ref": "QKH94M1Z11", "paid_at": "2025-01-15T09:30:00+03:00"})

@@ -113,7 +113,8 @@ async fn subscriber(
 }
 
 /// Events of the selected school as they commit: operation.updated,
-/// invoice.generated, payment.posted, notification.sent, chat.message.delta,
+/// invoice.generated, invoice.issued (a one-off invoice), invoice.cancelled,
+/// payment.posted, notification.sent, chat.message.delta,
 /// chat.message.completed (a chat's events reach only the user whose chat it
 /// is). Send Last-Event-ID (or `?last_event_id=`) to resume.
 #[utoipa::path(get, path = "/events", tag = "events", params(SchoolHeader, StreamParams), security(("bearer" = [])),

@@ -1,16 +1,21 @@
-//! /invoices: bulk generation (async) and reading invoices back.
+//! /invoices: bulk generation (async), one-off charges and cancellations
+//! (at once), and reading invoices back.
 
 use axum::{
     extract::{OriginalUri, State},
-    http::HeaderMap,
-    response::Response,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
 };
 use shared::{
     commands,
     domain::{
-        invoice::{self, Invoice, InvoiceFilter, InvoiceLine, generate::GenerateInvoices},
+        invoice::{
+            self, Invoice, InvoiceFilter, InvoiceLine, adhoc::NewInvoice, cancel::CancelInvoice,
+            generate::GenerateInvoices,
+        },
         role::Capability,
     },
+    idempotency,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -19,14 +24,17 @@ use super::{operations::accepted, paged::paged};
 use crate::{
     AppState,
     error::ApiError,
-    extract::{Json, PageRequest, Path, Query, Tenant},
-    openapi::{OperationStarted, PageParams, PreferWait, SchoolHeader, examples},
+    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant},
+    openapi::{
+        IdempotencyKeyHeader, OperationStarted, PageParams, PreferWait, SchoolHeader, examples,
+    },
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(generate_invoices))
-        .routes(routes!(list_invoices))
+        .routes(routes!(list_invoices, issue_invoice))
+        .routes(routes!(cancel_invoice))
         .routes(routes!(get_invoice))
         .routes(routes!(invoice_lines))
 }
@@ -92,4 +100,94 @@ async fn invoice_lines(
     let lines = invoice::lines(&mut tenant.tx, id).await?;
     tenant.commit().await?;
     Ok(Json(lines))
+}
+
+/// The answer stored under `key` for this request, if it was made before.
+async fn replayed(
+    tenant: &mut Tenant,
+    key: Option<&idempotency::Key>,
+    hash: &[u8],
+) -> Result<Option<Response>, ApiError> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(stored) = idempotency::replay(&mut tenant.tx, tenant.user_id, key, hash).await? else {
+        return Ok(None);
+    };
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    Ok(Some((status, Json(stored.body)).into_response()))
+}
+
+/// Charge one student a one-off invoice (kind ADHOC: uniform, trip,
+/// damages), as often as needed (BURSAR, ADMIN or OWNER). It takes the next
+/// number, is posted at once (DR 1100 / CR each line's income account) and
+/// uses any credit the student holds. With an Idempotency-Key header a
+/// retried request gets the first answer.
+#[utoipa::path(post, path = "/invoices", tag = "invoices", params(SchoolHeader, IdempotencyKeyHeader),
+    request_body(content = NewInvoice, example = examples::new_invoice),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The ADHOC invoice, posted (or, replayed under the same Idempotency-Key, the first answer)", body = Invoice)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_lines", "invalid_amount", "invalid_field", "invalid_term", "invalid_value"],
+        "403": ["insufficient_role"],
+        "422": ["unknown_student", "unknown_account", "not_an_income_account"]
+    }))))]
+async fn issue_invoice(
+    mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    Json(new): Json<NewInvoice>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let key = key.map(|IdempotencyKey(key)| key);
+    let hash = idempotency::fingerprint(&new);
+    if let Some(answer) = replayed(&mut tenant, key.as_ref(), &hash).await? {
+        tenant.commit().await?;
+        return Ok(answer);
+    }
+    let actor = tenant.actor();
+    let invoice = commands::invoices::issue(&mut tenant.tx, actor, &new).await?;
+    if let Some(key) = &key {
+        let status = StatusCode::CREATED.as_u16();
+        idempotency::remember(&mut tenant.tx, tenant.user_id, key, &hash, status, &invoice).await?;
+    }
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(invoice)).into_response())
+}
+
+/// Cancel an invoice nothing is paid on (BURSAR, ADMIN or OWNER): a
+/// reversing entry (DR each income account / CR 1100), status CANCELLED,
+/// the number kept and never reused. Money on it (a payment, credit
+/// applied, a payment still being posted) is 409 `invoice_has_payments`:
+/// reverse or reallocate it first. A second cancel is 409
+/// `invoice_not_open` and changes nothing.
+#[utoipa::path(post, path = "/invoices/{id}/cancel", tag = "invoices", params(SchoolHeader, IdempotencyKeyHeader, ("id" = Uuid, Path)),
+    request_body(content = CancelInvoice, example = examples::cancel_invoice),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The invoice, CANCELLED, with when and why", body = Invoice)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field"],
+        "403": ["insufficient_role"],
+        "404": ["invoice_not_found"],
+        "409": ["invoice_has_payments", "invoice_not_open"]
+    }))))]
+async fn cancel_invoice(
+    mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    Path(id): Path<Uuid>,
+    Json(request): Json<CancelInvoice>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let key = key.map(|IdempotencyKey(key)| key);
+    // The same key on another invoice is another request.
+    let hash = idempotency::fingerprint(&(id, &request));
+    if let Some(answer) = replayed(&mut tenant, key.as_ref(), &hash).await? {
+        tenant.commit().await?;
+        return Ok(answer);
+    }
+    let actor = tenant.actor();
+    let invoice = commands::invoices::cancel(&mut tenant.tx, actor, id, &request).await?;
+    if let Some(key) = &key {
+        let status = StatusCode::OK.as_u16();
+        idempotency::remember(&mut tenant.tx, tenant.user_id, key, &hash, status, &invoice).await?;
+    }
+    tenant.commit().await?;
+    Ok(Json(invoice).into_response())
 }

@@ -4,7 +4,6 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::{
     helpers::{Member, TestApp, assert_books_right, assert_problem},
@@ -147,14 +146,11 @@ async fn another_members_idempotency_key_neither_replays_nor_blocks_their_paymen
 async fn a_payment_against_a_cancelled_invoice_is_refused_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let (owner, invoices) = invoiced(&app).await;
-    // There is no cancel endpoint yet: cancel as the runtime role would.
-    let mut tx = app.tenant_tx(owner.school).await;
-    sqlx::query("UPDATE invoices SET status = 'CANCELLED' WHERE id = $1")
-        .bind(Uuid::parse_str(invoices[0]["id"].as_str().unwrap()).unwrap())
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let cancel = format!("/invoices/{}/cancel", invoices[0]["id"].as_str().unwrap());
+    let cancelled = owner
+        .post(&cancel, json!({"reason": "Issued in error"}))
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
     let response = owner
         .post(
             "/payments",

@@ -1,6 +1,7 @@
 //! HTTP tests against the real router and a real PostgreSQL, as the
 //! runtime role, one fresh database per test.
 
+mod adhoc_invoices;
 mod adversarial_input;
 mod adversarial_logins;
 mod adversarial_money;

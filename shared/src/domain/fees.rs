@@ -297,7 +297,7 @@ async fn insert_items(
 
 /// The INCOME account an item books to: by code when given; otherwise the
 /// income account of the same name, or a new head after the last one.
-async fn income_account(
+pub(crate) async fn income_account(
     conn: &mut PgConnection,
     item_name: &str,
     code: Option<&str>,

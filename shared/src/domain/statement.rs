@@ -21,7 +21,7 @@ pub struct Statement {
 pub struct StatementLine {
     pub posted_at: DateTime<Utc>,
     pub description: String,
-    /// invoice, payment or credit.
+    /// invoice, invoice_cancellation (its reversal), payment or credit.
     pub source_type: String,
     pub source_id: Uuid,
     /// Charged (raises the balance).

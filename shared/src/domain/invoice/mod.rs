@@ -1,6 +1,9 @@
 //! Invoices: issued per student, term and year, with lines copied from the
-//! fee structure at issue time.
+//! fee structure at issue time (TERM), or one-off charges (ADHOC); cancelled
+//! by a reversing entry, never deleted.
 
+pub mod adhoc;
+pub mod cancel;
 pub mod generate;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -33,7 +36,25 @@ pub struct Invoice {
     /// The structure the invoice was priced from; null for invoices issued
     /// before structures were recorded.
     pub fee_structure_id: Option<Uuid>,
+    /// TERM (generated, one per student and term) or ADHOC (a one-off charge).
+    pub kind: Kind,
+    pub memo: Option<String>,
+    /// Set when the invoice is CANCELLED.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[schema(as = InvoiceKind)]
+pub enum Kind {
+    Term,
+    Adhoc,
+}
+
+text_enum!(Kind);
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct InvoiceLine {
@@ -69,9 +90,11 @@ pub struct InvoiceFilter {
     #[param(minimum = -32768, maximum = 32767)]
     pub term: Option<i16>,
     pub year: Option<i32>,
+    #[param(inline)]
+    pub kind: Option<Kind>,
 }
 
-const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at, i.due_date, i.fee_structure_id";
+const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at, i.due_date, i.fee_structure_id, i.kind, i.memo, i.cancelled_at, i.cancel_reason";
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Invoice> {
     sqlx::query_as(sql!("SELECT {COLUMNS} FROM invoices i WHERE i.id = $1"))
@@ -105,6 +128,7 @@ pub async fn list(
             AND ($4::text IS NULL OR i.status = $4)
             AND ($5::smallint IS NULL OR i.term = $5)
             AND ($6::int IS NULL OR i.year = $6)
+            AND ($8::text IS NULL OR i.kind = $8)
           ORDER BY i.id LIMIT $7"
     ))
     .bind(page.after)
@@ -114,6 +138,7 @@ pub async fn list(
     .bind(filter.term)
     .bind(filter.year)
     .bind(page.fetch())
+    .bind(filter.kind)
     .fetch_all(conn)
     .await?;
     Ok(Page::from_rows(rows, page, |i: &Invoice| i.id))
