@@ -112,6 +112,15 @@ pub fn new_payment() -> Value {
            "txn_ref": "QKH94M1Z11", "paid_at": "2025-01-15T09:30:00+03:00"})
 }
 
+pub fn reversal() -> Value {
+    json!({"reason": "Cheque returned unpaid by the bank"})
+}
+
+pub fn new_refund() -> Value {
+    json!({"amount": "500.00", "method": "MPESA", "txn_ref": "RKT52N8Q03",
+           "reason": "Overpaid Term 1; the family asked for the balance back"})
+}
+
 pub fn new_notification() -> Value {
     json!({
         "type": "EMAIL",

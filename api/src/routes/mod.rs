@@ -18,6 +18,7 @@ mod notifications;
 mod operations;
 mod paged;
 mod payments;
+mod refunds;
 mod reminders;
 mod schools;
 mod students;
@@ -44,6 +45,7 @@ pub fn all() -> Router<AppState> {
         .merge(fees::router())
         .merge(invoices::router())
         .merge(payments::router())
+        .merge(refunds::router())
         .merge(ledger::router())
         .merge(notifications::router())
         .merge(chats::router())

@@ -8,7 +8,7 @@ use axum::{
 use shared::{
     commands,
     domain::{
-        payment::{self, NewPayment, Payment, PaymentFilter},
+        payment::{self, NewPayment, Payment, PaymentFilter, Reversal},
         role::Capability,
     },
     idempotency,
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_payments, record_payment))
         .routes(routes!(get_payment))
+        .routes(routes!(reverse_payment))
 }
 
 /// Record a payment (BURSAR, ADMIN or OWNER). Answers 201 with
@@ -99,4 +100,53 @@ async fn get_payment(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Pa
     let payment = payment::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;
     Ok(Json(payment))
+}
+
+/// Reverse a POSTED payment (BURSAR, ADMIN or OWNER): a bounced cheque,
+/// the wrong child. One reversing journal entry (DR 1100 per invoice it
+/// paid, DR 2000 for what became credit, CR 1000); the invoices it paid
+/// reopen; the payment becomes REVERSED. Its txn_ref stays reserved. A
+/// second call answers the reversed payment and writes nothing.
+#[utoipa::path(post, path = "/payments/{id}/reverse", tag = "payments",
+    params(SchoolHeader, IdempotencyKeyHeader, ("id" = Uuid, Path)),
+    request_body(content = Reversal, example = examples::reversal),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The payment, posting_status REVERSED with reversed_at, reversal_reason and reversed_by (the same answer again on a second call)", body = Payment)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_value"],
+        "403": ["insufficient_role"],
+        "404": ["payment_not_found"],
+        "409": ["payment_not_posted", "credit_already_used"]
+    }))))]
+async fn reverse_payment(
+    mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<Reversal>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::RecordPayments)?;
+    let key = key.map(|IdempotencyKey(key)| key);
+    let hash = idempotency::fingerprint(&(id, &body));
+    if let Some(key) = &key
+        && let Some(stored) =
+            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
+    {
+        tenant.commit().await?;
+        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+        return Ok((status, Json(stored.body)).into_response());
+    }
+    let payment = payment::reverse(&mut tenant.tx, tenant.user_id, id, &body).await?;
+    if let Some(key) = &key {
+        idempotency::remember(
+            &mut tenant.tx,
+            tenant.user_id,
+            key,
+            &hash,
+            StatusCode::OK.as_u16(),
+            &payment,
+        )
+        .await?;
+    }
+    tenant.commit().await?;
+    Ok((StatusCode::OK, Json(payment)).into_response())
 }

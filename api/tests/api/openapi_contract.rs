@@ -27,6 +27,8 @@ const UNPAGED: &[&str] = &[
     "GET /members",
     "GET /members/invitations",
     "GET /invitations",
+    // A student's refunds: a handful at most, like their statement's lines.
+    "GET /students/{id}/refunds",
 ];
 
 pub async fn document(app: &TestApp) -> Value {

@@ -34,6 +34,8 @@ const ORDER: &[&str] = &[
     "POST /invoices",
     "POST /invoices/{id}/cancel",
     "POST /payments",
+    "POST /students/{id}/refunds",
+    "POST /payments/{id}/reverse",
     "POST /notifications/send",
     "POST /reminders/schedules",
     "PATCH /reminders/schedules/{id}",
@@ -90,6 +92,7 @@ impl Made {
             p if p.starts_with("/fees/structures/") => "fee_structure",
             p if p.starts_with("/reminders/schedules/") => "schedule",
             p if p.starts_with("/chats/") => "chat",
+            p if p.starts_with("/payments/") => "payment",
             p if p.starts_with("/members/") => {
                 let id = self.id("user", name);
                 return path.replace("{user_id}", id.as_str().unwrap());
@@ -110,6 +113,41 @@ impl Made {
             request = request.header("X-School-ID", school.to_string());
         }
         request
+    }
+
+    /// Posts the school's PENDING payments as the worker would, first
+    /// recording 1,000.00 cash more for the student when `extra`.
+    async fn post_payments(&self, app: &TestApp, extra: bool) {
+        use shared::domain::payment;
+        let mut tx = app.tenant_tx(self.school.unwrap()).await;
+        let user: Uuid = self.id("user", "post").as_str().unwrap().parse().unwrap();
+        let student: Uuid = self
+            .id("student", "post")
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        if extra {
+            let cash = payment::NewPayment {
+                invoice_id: None,
+                student_id: Some(student),
+                amount: shared::domain::money::Money::parse("1000").unwrap(),
+                method: payment::Method::Cash,
+                txn_ref: None,
+                paid_at: None,
+            };
+            payment::record(&mut tx, user, &cash).await.unwrap();
+        }
+        let pending: Vec<Uuid> = sqlx::query_scalar(
+            "SELECT id FROM payments WHERE posting_status = 'PENDING' ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+        for id in pending {
+            payment::post(&mut tx, id).await.unwrap();
+        }
+        tx.commit().await.unwrap();
     }
 
     /// Remembers what the answer to `name` made.
@@ -133,6 +171,7 @@ impl Made {
             "POST /fees/structures" => "fee_structure",
             "POST /reminders/schedules" => "schedule",
             "POST /chats" => "chat",
+            "POST /payments" => "payment",
             _ => return,
         };
         self.ids.insert(kind, body["id"].clone());
@@ -173,6 +212,14 @@ async fn every_request_body_example_is_accepted_and_answered_as_documented() {
                 .unwrap();
             let terms: Value = terms.json().await.unwrap();
             made.ids.insert("term", terms[0]["id"].clone());
+        }
+        if *name == "POST /students/{id}/refunds" {
+            // A refund needs credit: the example payment posted (it pays
+            // the invoice), then 1,000.00 cash more, posted, as credit.
+            made.post_payments(&app, true).await;
+        }
+        if *name == "POST /payments/{id}/reverse" {
+            made.post_payments(&app, false).await;
         }
         let example = &operation["requestBody"]["content"]["application/json"]["example"];
         let body = made.fill(name, example);

@@ -135,6 +135,12 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
         "a payment with this reference was already recorded",
     ),
     (
+        "refunds_school_ref_key",
+        ErrorKind::Conflict,
+        "duplicate_refund_reference",
+        "a refund with this reference was already recorded",
+    ),
+    (
         "idempotency_keys_pkey",
         ErrorKind::Conflict,
         "idempotency_key_in_use",

@@ -16,6 +16,7 @@ pub mod notification;
 pub mod operation;
 pub mod payment;
 pub mod phone;
+pub mod refund;
 pub mod reminder;
 pub mod role;
 pub mod school;

@@ -1,5 +1,6 @@
 //! A student's statement: every charge and payment from the ledger, oldest
-//! first, with the running balance carried across terms.
+//! first, with the running balance carried across terms. A reversed
+//! payment and a refund each raise the balance again (their own lines).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -21,7 +22,8 @@ pub struct Statement {
 pub struct StatementLine {
     pub posted_at: DateTime<Utc>,
     pub description: String,
-    /// invoice, invoice_cancellation (its reversal), payment or credit.
+    /// invoice, invoice_cancellation (its reversal), payment, credit,
+    /// payment_reversal or refund.
     pub source_type: String,
     pub source_id: Uuid,
     /// Charged (raises the balance).

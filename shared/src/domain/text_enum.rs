@@ -107,7 +107,7 @@ mod tests {
         use reminder::{run, schedule::ChannelRule};
         assert_eq!(
             words::<payment::PostingStatus>(),
-            ["PENDING", "POSTED", "FAILED"]
+            ["PENDING", "POSTED", "FAILED", "REVERSED"]
         );
         assert_eq!(
             words::<operation::Status>(),

@@ -1,6 +1,7 @@
 //! The check of a school's books that tests and benchmarks end with: the
 //! trial balance balances, 1100 Receivable equals the sum of the open
-//! invoice balances, and 1000 Cash equals the sum of the POSTED payments.
+//! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
+//! and 2000 equals the students' credit, none of it below zero.
 
 use std::fmt;
 
@@ -25,8 +26,15 @@ pub struct Books {
     pub open_balances: Money,
     /// The balance of 1000 Cash (debit side).
     pub cash: Money,
-    /// The sum of the POSTED payments.
+    /// The sum of the POSTED payments (a REVERSED one no longer counts)
+    /// less the refunds.
     pub posted_payments: Money,
+    /// The balance of 2000 (credit side).
+    pub unearned: Money,
+    /// The sum of each student's credit (2000 lines naming the student).
+    pub students_credit: Money,
+    /// How many students' credit is below zero (always none).
+    pub negative_credits: i64,
 }
 
 impl Books {
@@ -42,7 +50,20 @@ impl Books {
         };
         let (open_balances, posted_payments): (Money, Money) = sqlx::query_as(
             "SELECT (SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
-                    (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')",
+                    (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')
+                    - (SELECT coalesce(sum(amount), 0) FROM refunds)",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let (unearned, students_credit, negative_credits): (Money, Money, i64) = sqlx::query_as(
+            "WITH credit AS (
+                 SELECT l.student_id, sum(l.credit - l.debit) AS credit
+                   FROM journal_lines l JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+                  WHERE a.code = '2000' GROUP BY l.student_id)
+             SELECT coalesce(sum(credit), 0)::numeric(14,2),
+                    coalesce(sum(credit) FILTER (WHERE student_id IS NOT NULL), 0)::numeric(14,2),
+                    count(*) FILTER (WHERE credit < 0)
+               FROM credit",
         )
         .fetch_one(&mut *conn)
         .await?;
@@ -53,6 +74,9 @@ impl Books {
             open_balances,
             cash: balance(code::CASH),
             posted_payments,
+            unearned,
+            students_credit,
+            negative_credits,
         })
     }
 
@@ -73,8 +97,20 @@ impl Books {
         }
         if self.cash != self.posted_payments {
             problems.push(format!(
-                "1000 Cash is {} but the posted payments sum to {}",
+                "1000 Cash is {} but the posted payments less refunds sum to {}",
                 self.cash, self.posted_payments
+            ));
+        }
+        if self.unearned != self.students_credit {
+            problems.push(format!(
+                "2000 is {} but the students' credit sums to {}",
+                self.unearned, self.students_credit
+            ));
+        }
+        if self.negative_credits != 0 {
+            problems.push(format!(
+                "{} students' credit is below zero",
+                self.negative_credits
             ));
         }
         problems
@@ -122,13 +158,15 @@ impl fmt::Display for Books {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments {})",
+            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {})",
             self.debits,
             self.credits,
             self.receivable,
             self.open_balances,
             self.cash,
-            self.posted_payments
+            self.posted_payments,
+            self.unearned,
+            self.students_credit
         )
     }
 }

@@ -1,6 +1,11 @@
 //! Payments: recorded by the api as PENDING, posted to the ledger by the
 //! worker (DR 1000 / CR 1100 oldest invoice first, excess to 2000 as the
 //! student's credit). Posting twice is refused by the journal's source key.
+//! A POSTED payment may be reversed (`reverse`), never edited.
+
+mod reverse;
+
+pub use reverse::{Reversal, Reversed, reverse};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -52,6 +57,25 @@ impl Method {
     fn needs_reference(self) -> bool {
         matches!(self, Method::Mpesa | Method::Bank)
     }
+
+    /// The reference as stored: `text::reference`, M-Pesa codes upper
+    /// case; 400 `txn_ref_required` when this method needs one and it is
+    /// absent. Payments and refunds both use it.
+    pub fn reference(self, raw: Option<&str>) -> Result<Option<String>> {
+        let mut txn_ref = text::reference("txn_ref", raw, 64)?;
+        // M-Pesa codes are upper case; "qkh94m1z11" is the same payment again
+        // and must meet the unique key, not slip past it.
+        if self == Method::Mpesa {
+            txn_ref = txn_ref.map(|r| r.to_uppercase());
+        }
+        if self.needs_reference() && txn_ref.is_none() {
+            return Err(Error::invalid(
+                "txn_ref_required",
+                format!("txn_ref is required for {self} payments"),
+            ));
+        }
+        Ok(txn_ref)
+    }
 }
 
 /// Where a payment is on its way to the ledger.
@@ -65,6 +89,8 @@ pub enum PostingStatus {
     Posted,
     /// The job gave up; nothing reached the ledger.
     Failed,
+    /// Posted, then undone by a reversing entry (POST /payments/{id}/reverse).
+    Reversed,
 }
 
 text_enum!(PostingStatus);
@@ -91,9 +117,15 @@ pub struct Payment {
     pub method: Method,
     pub txn_ref: Option<String>,
     pub paid_at: DateTime<Utc>,
-    /// PENDING until the worker posts it, then POSTED.
+    /// PENDING until the worker posts it, then POSTED; REVERSED once reversed.
     pub posting_status: PostingStatus,
     pub created_at: DateTime<Utc>,
+    /// When it was reversed; null unless REVERSED.
+    pub reversed_at: Option<DateTime<Utc>>,
+    /// Why it was reversed (a bounced cheque, the wrong child).
+    pub reversal_reason: Option<String>,
+    /// Who reversed it.
+    pub reversed_by: Option<Uuid>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -120,7 +152,8 @@ pub struct Applied {
 }
 
 const COLUMNS: &str =
-    "id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, created_at";
+    "id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, created_at,
+     reversed_at, reversal_reason, reversed_by";
 
 /// Validates and records a PENDING payment; the caller enqueues its posting
 /// in the same transaction.
@@ -131,18 +164,7 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
             "amount must be greater than zero",
         ));
     }
-    let mut txn_ref = text::reference("txn_ref", new.txn_ref.as_deref(), 64)?;
-    // M-Pesa codes are upper case; "qkh94m1z11" is the same payment again
-    // and must meet the unique key, not slip past it.
-    if new.method == Method::Mpesa {
-        txn_ref = txn_ref.map(|r| r.to_uppercase());
-    }
-    if new.method.needs_reference() && txn_ref.is_none() {
-        return Err(Error::invalid(
-            "txn_ref_required",
-            format!("txn_ref is required for {} payments", new.method),
-        ));
-    }
+    let txn_ref = new.method.reference(new.txn_ref.as_deref())?;
     if let Some(paid_at) = new.paid_at
         && paid_at > Utc::now() + Duration::minutes(5)
     {
@@ -226,8 +248,9 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |p: &Payment| p.id))
 }
 
-/// Posts a PENDING payment; a payment already POSTED is left as it is
-/// (None), so a job delivered twice changes nothing the second time.
+/// Posts a PENDING payment; a payment already POSTED (or since REVERSED)
+/// is left as it is (None), so a job delivered twice changes nothing the
+/// second time.
 #[tracing::instrument(skip_all, fields(payment_id = %payment_id))]
 pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Posted>> {
     let payment: Payment = sqlx::query_as(sql!(
@@ -237,7 +260,10 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| Error::not_found("payment"))?;
-    if payment.posting_status == PostingStatus::Posted {
+    if matches!(
+        payment.posting_status,
+        PostingStatus::Posted | PostingStatus::Reversed
+    ) {
         return Ok(None);
     }
     // Oldest first; the named invoice alone when the payment names one.

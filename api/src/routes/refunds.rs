@@ -1,0 +1,86 @@
+//! /students/{id}/refunds: paying a student's credit back out.
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use shared::{
+    domain::{
+        refund::{self, NewRefund, Refund},
+        role::Capability,
+    },
+    idempotency,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    error::ApiError,
+    extract::{IdempotencyKey, Json, Path, Tenant},
+    openapi::{IdempotencyKeyHeader, SchoolHeader, examples},
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_refunds, record_refund))
+}
+
+/// Refund a student's credit (BURSAR, ADMIN or OWNER): DR 2000 / CR 1000,
+/// at most the credit the school holds for the student. With an
+/// Idempotency-Key header a retried request gets the first answer.
+#[utoipa::path(post, path = "/students/{id}/refunds", tag = "students",
+    params(SchoolHeader, IdempotencyKeyHeader, ("id" = Uuid, Path)),
+    request_body(content = NewRefund, example = examples::new_refund),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The refund, posted (or, replayed under the same Idempotency-Key, the first answer)", body = Refund)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_amount", "invalid_field", "txn_ref_required", "invalid_value"],
+        "403": ["insufficient_role"],
+        "404": ["student_not_found"],
+        "409": ["refund_exceeds_credit", "duplicate_refund_reference"]
+    }))))]
+async fn record_refund(
+    mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    Path(id): Path<Uuid>,
+    Json(new): Json<NewRefund>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::RecordPayments)?;
+    let key = key.map(|IdempotencyKey(key)| key);
+    let hash = idempotency::fingerprint(&(id, &new));
+    if let Some(key) = &key
+        && let Some(stored) =
+            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
+    {
+        tenant.commit().await?;
+        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
+        return Ok((status, Json(stored.body)).into_response());
+    }
+    let refund = refund::record(&mut tenant.tx, tenant.user_id, id, &new).await?;
+    if let Some(key) = &key {
+        idempotency::remember(
+            &mut tenant.tx,
+            tenant.user_id,
+            key,
+            &hash,
+            StatusCode::CREATED.as_u16(),
+            &refund,
+        )
+        .await?;
+    }
+    tenant.commit().await?;
+    Ok((StatusCode::CREATED, Json(refund)).into_response())
+}
+
+/// The student's refunds, oldest first.
+#[utoipa::path(get, path = "/students/{id}/refunds", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "The student's refunds, oldest first", body = Vec<Refund>)),
+    extensions(("x-problem-codes" = json!({"404": ["student_not_found"]}))))]
+async fn list_refunds(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<Refund>>, ApiError> {
+    let refunds = refund::for_student(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(refunds))
+}
