@@ -3,10 +3,13 @@
 
 use axum::{
     extract::OptionalFromRequestParts,
-    http::{HeaderName, request::Parts},
+    http::{HeaderName, StatusCode, request::Parts},
+    response::{IntoResponse, Response},
 };
-use shared::idempotency::Key;
+use serde::Serialize;
+use shared::idempotency::{self, Key};
 
+use super::Tenant;
 use crate::error::ApiError;
 
 const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
@@ -29,4 +32,44 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for IdempotencyKey {
         })?;
         Ok(Some(Self(Key::parse(raw)?)))
     }
+}
+
+/// Runs one money write under an optional Idempotency-Key, in the tenant
+/// transaction: a retry of the same request (same key, same `request`)
+/// gets the first answer, status and body, and `write` does not run again;
+/// otherwise `write` runs and its answer is kept under the key before
+/// commit. `request` is what identifies the request: its body, with the
+/// path id when there is one (the same key on another row is another
+/// request).
+pub async fn idempotent<T: Serialize>(
+    mut tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    request: &impl Serialize,
+    status: StatusCode,
+    write: impl AsyncFnOnce(&mut Tenant) -> Result<T, ApiError>,
+) -> Result<Response, ApiError> {
+    let key = key.map(|IdempotencyKey(key)| key);
+    let hash = idempotency::fingerprint(request);
+    if let Some(key) = &key
+        && let Some(stored) =
+            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
+    {
+        tenant.commit().await?;
+        let status = StatusCode::from_u16(stored.status).unwrap_or(status);
+        return Ok((status, axum::Json(stored.body)).into_response());
+    }
+    let answer = write(&mut tenant).await?;
+    if let Some(key) = &key {
+        idempotency::remember(
+            &mut tenant.tx,
+            tenant.user_id,
+            key,
+            &hash,
+            status.as_u16(),
+            &answer,
+        )
+        .await?;
+    }
+    tenant.commit().await?;
+    Ok((status, axum::Json(answer)).into_response())
 }

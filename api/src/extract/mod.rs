@@ -10,7 +10,7 @@ mod query;
 pub(crate) mod tenant;
 
 pub use auth::AuthUser;
-pub use idempotency::IdempotencyKey;
+pub use idempotency::{IdempotencyKey, idempotent};
 pub use json::Json;
 pub use page::PageRequest;
 pub use path::Path;

@@ -4,7 +4,7 @@
 use axum::{
     extract::{OriginalUri, State},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use shared::{
     commands,
@@ -15,7 +15,6 @@ use shared::{
         },
         role::Capability,
     },
-    idempotency,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -24,7 +23,7 @@ use super::{operations::accepted, paged::paged};
 use crate::{
     AppState,
     error::ApiError,
-    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant},
+    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant, idempotent},
     openapi::{
         IdempotencyKeyHeader, OperationStarted, PageParams, PreferWait, SchoolHeader, examples,
     },
@@ -102,20 +101,6 @@ async fn invoice_lines(
     Ok(Json(lines))
 }
 
-/// The answer stored under `key` for this request, if it was made before.
-async fn replayed(
-    tenant: &mut Tenant,
-    key: Option<&idempotency::Key>,
-    hash: &[u8],
-) -> Result<Option<Response>, ApiError> {
-    let Some(key) = key else { return Ok(None) };
-    let Some(stored) = idempotency::replay(&mut tenant.tx, tenant.user_id, key, hash).await? else {
-        return Ok(None);
-    };
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    Ok(Some((status, Json(stored.body)).into_response()))
-}
-
 /// Charge one student a one-off invoice (kind ADHOC: uniform, trip,
 /// damages), as often as needed (BURSAR, ADMIN or OWNER). It takes the next
 /// number, is posted at once (DR 1100 / CR each line's income account) and
@@ -131,25 +116,22 @@ async fn replayed(
         "422": ["unknown_student", "unknown_account", "not_an_income_account"]
     }))))]
 async fn issue_invoice(
-    mut tenant: Tenant,
+    tenant: Tenant,
     key: Option<IdempotencyKey>,
     Json(new): Json<NewInvoice>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::ManageFees)?;
-    let key = key.map(|IdempotencyKey(key)| key);
-    let hash = idempotency::fingerprint(&new);
-    if let Some(answer) = replayed(&mut tenant, key.as_ref(), &hash).await? {
-        tenant.commit().await?;
-        return Ok(answer);
-    }
-    let actor = tenant.actor();
-    let invoice = commands::invoices::issue(&mut tenant.tx, actor, &new).await?;
-    if let Some(key) = &key {
-        let status = StatusCode::CREATED.as_u16();
-        idempotency::remember(&mut tenant.tx, tenant.user_id, key, &hash, status, &invoice).await?;
-    }
-    tenant.commit().await?;
-    Ok((StatusCode::CREATED, Json(invoice)).into_response())
+    idempotent(
+        tenant,
+        key,
+        &new,
+        StatusCode::CREATED,
+        async |tenant: &mut Tenant| {
+            let actor = tenant.actor();
+            Ok(commands::invoices::issue(&mut tenant.tx, actor, &new).await?)
+        },
+    )
+    .await
 }
 
 /// Cancel an invoice nothing is paid on (BURSAR, ADMIN or OWNER): a
@@ -169,25 +151,22 @@ async fn issue_invoice(
         "409": ["invoice_has_payments", "invoice_not_open"]
     }))))]
 async fn cancel_invoice(
-    mut tenant: Tenant,
+    tenant: Tenant,
     key: Option<IdempotencyKey>,
     Path(id): Path<Uuid>,
     Json(request): Json<CancelInvoice>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::ManageFees)?;
-    let key = key.map(|IdempotencyKey(key)| key);
     // The same key on another invoice is another request.
-    let hash = idempotency::fingerprint(&(id, &request));
-    if let Some(answer) = replayed(&mut tenant, key.as_ref(), &hash).await? {
-        tenant.commit().await?;
-        return Ok(answer);
-    }
-    let actor = tenant.actor();
-    let invoice = commands::invoices::cancel(&mut tenant.tx, actor, id, &request).await?;
-    if let Some(key) = &key {
-        let status = StatusCode::OK.as_u16();
-        idempotency::remember(&mut tenant.tx, tenant.user_id, key, &hash, status, &invoice).await?;
-    }
-    tenant.commit().await?;
-    Ok(Json(invoice).into_response())
+    idempotent(
+        tenant,
+        key,
+        &(id, &request),
+        StatusCode::OK,
+        async |tenant: &mut Tenant| {
+            let actor = tenant.actor();
+            Ok(commands::invoices::cancel(&mut tenant.tx, actor, id, &request).await?)
+        },
+    )
+    .await
 }

@@ -1,17 +1,12 @@
 //! /payments: recorded at once (PENDING), posted to the ledger by the worker.
 
-use axum::{
-    extract::OriginalUri,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
+use axum::{extract::OriginalUri, http::StatusCode, response::Response};
 use shared::{
     commands,
     domain::{
         payment::{self, NewPayment, Payment, PaymentFilter, Reversal},
         role::Capability,
     },
-    idempotency,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -20,7 +15,7 @@ use super::paged::paged;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant},
+    extract::{IdempotencyKey, Json, PageRequest, Path, Query, Tenant, idempotent},
     openapi::{IdempotencyKeyHeader, PageParams, SchoolHeader, examples},
 };
 
@@ -45,36 +40,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         "422": ["unknown_invoice", "invoice_cancelled", "invoice_student_mismatch", "unknown_student"]
     }))))]
 async fn record_payment(
-    mut tenant: Tenant,
+    tenant: Tenant,
     key: Option<IdempotencyKey>,
     Json(new): Json<NewPayment>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::RecordPayments)?;
-    let key = key.map(|IdempotencyKey(key)| key);
-    let hash = idempotency::fingerprint(&new);
-    if let Some(key) = &key
-        && let Some(stored) =
-            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
-    {
-        tenant.commit().await?;
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
-        return Ok((status, Json(stored.body)).into_response());
-    }
-    let actor = tenant.actor();
-    let payment = commands::payments::record(&mut tenant.tx, actor, &new, None).await?;
-    if let Some(key) = &key {
-        idempotency::remember(
-            &mut tenant.tx,
-            tenant.user_id,
-            key,
-            &hash,
-            StatusCode::CREATED.as_u16(),
-            &payment,
-        )
-        .await?;
-    }
-    tenant.commit().await?;
-    Ok((StatusCode::CREATED, Json(payment)).into_response())
+    idempotent(
+        tenant,
+        key,
+        &new,
+        StatusCode::CREATED,
+        async |tenant: &mut Tenant| {
+            let actor = tenant.actor();
+            Ok(commands::payments::record(&mut tenant.tx, actor, &new, None).await?)
+        },
+    )
+    .await
 }
 
 /// Payments, filtered by student or invoice.
@@ -119,34 +100,21 @@ async fn get_payment(mut tenant: Tenant, Path(id): Path<Uuid>) -> Result<Json<Pa
         "409": ["payment_not_posted", "credit_already_used"]
     }))))]
 async fn reverse_payment(
-    mut tenant: Tenant,
+    tenant: Tenant,
     key: Option<IdempotencyKey>,
     Path(id): Path<Uuid>,
     Json(body): Json<Reversal>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::RecordPayments)?;
-    let key = key.map(|IdempotencyKey(key)| key);
-    let hash = idempotency::fingerprint(&(id, &body));
-    if let Some(key) = &key
-        && let Some(stored) =
-            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
-    {
-        tenant.commit().await?;
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-        return Ok((status, Json(stored.body)).into_response());
-    }
-    let payment = payment::reverse(&mut tenant.tx, tenant.user_id, id, &body).await?;
-    if let Some(key) = &key {
-        idempotency::remember(
-            &mut tenant.tx,
-            tenant.user_id,
-            key,
-            &hash,
-            StatusCode::OK.as_u16(),
-            &payment,
-        )
-        .await?;
-    }
-    tenant.commit().await?;
-    Ok((StatusCode::OK, Json(payment)).into_response())
+    idempotent(
+        tenant,
+        key,
+        &(id, &body),
+        StatusCode::OK,
+        async |tenant: &mut Tenant| {
+            let user_id = tenant.user_id;
+            Ok(payment::reverse(&mut tenant.tx, user_id, id, &body).await?)
+        },
+    )
+    .await
 }

@@ -1,15 +1,9 @@
 //! /students/{id}/refunds: paying a student's credit back out.
 
-use axum::{
-    http::StatusCode,
-    response::{IntoResponse, Response},
-};
-use shared::{
-    domain::{
-        refund::{self, NewRefund, Refund},
-        role::Capability,
-    },
-    idempotency,
+use axum::{http::StatusCode, response::Response};
+use shared::domain::{
+    refund::{self, NewRefund, Refund},
+    role::Capability,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -17,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     AppState,
     error::ApiError,
-    extract::{IdempotencyKey, Json, Path, Tenant},
+    extract::{IdempotencyKey, Json, Path, Tenant, idempotent},
     openapi::{IdempotencyKeyHeader, SchoolHeader, examples},
 };
 
@@ -40,36 +34,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         "409": ["refund_exceeds_credit", "duplicate_refund_reference"]
     }))))]
 async fn record_refund(
-    mut tenant: Tenant,
+    tenant: Tenant,
     key: Option<IdempotencyKey>,
     Path(id): Path<Uuid>,
     Json(new): Json<NewRefund>,
 ) -> Result<Response, ApiError> {
     tenant.require(Capability::RecordPayments)?;
-    let key = key.map(|IdempotencyKey(key)| key);
-    let hash = idempotency::fingerprint(&(id, &new));
-    if let Some(key) = &key
-        && let Some(stored) =
-            idempotency::replay(&mut tenant.tx, tenant.user_id, key, &hash).await?
-    {
-        tenant.commit().await?;
-        let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED);
-        return Ok((status, Json(stored.body)).into_response());
-    }
-    let refund = refund::record(&mut tenant.tx, tenant.user_id, id, &new).await?;
-    if let Some(key) = &key {
-        idempotency::remember(
-            &mut tenant.tx,
-            tenant.user_id,
-            key,
-            &hash,
-            StatusCode::CREATED.as_u16(),
-            &refund,
-        )
-        .await?;
-    }
-    tenant.commit().await?;
-    Ok((StatusCode::CREATED, Json(refund)).into_response())
+    idempotent(
+        tenant,
+        key,
+        &(id, &new),
+        StatusCode::CREATED,
+        async |tenant: &mut Tenant| {
+            let user_id = tenant.user_id;
+            Ok(refund::record(&mut tenant.tx, user_id, id, &new).await?)
+        },
+    )
+    .await
 }
 
 /// The student's refunds, oldest first.
