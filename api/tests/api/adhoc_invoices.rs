@@ -6,18 +6,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{Member, TestApp, assert_books_right, assert_problem},
-    invoicing::{class_of, generate},
+    invoicing::{generate, invoiced},
 };
-
-/// One student invoiced for term 1 of 2025 (18,500.00); returns the owner
-/// and the term invoice.
-async fn invoiced(app: &TestApp) -> (Member, Value) {
-    app.start_worker();
-    let (owner, class) = class_of(app, 1).await;
-    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
-    let (_, invoices) = owner.get_json("/invoices").await;
-    (owner, invoices[0].clone())
-}
 
 fn uniform(student: &Value) -> Value {
     json!({"student_id": student, "term": 1, "year": 2025,

@@ -19,6 +19,16 @@ pub async fn class_of(app: &TestApp, n: usize) -> (Member, Uuid) {
     (owner, class)
 }
 
+/// One student invoiced for term 1 of 2025 (18,500.00), with the worker
+/// running; returns the owner and the invoice.
+pub async fn invoiced(app: &TestApp) -> (Member, Value) {
+    app.start_worker();
+    let (owner, class) = class_of(app, 1).await;
+    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
+    let (_, invoices) = owner.get_json("/invoices").await;
+    (owner, invoices[0].clone())
+}
+
 pub async fn generate(session: &Member, body: Value) -> Value {
     let response = session
         .request(Method::POST, "/invoices/generate")

@@ -4,17 +4,8 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{Member, TestApp, assert_problem},
-    invoicing::{class_of, generate},
+    invoicing::{generate, invoiced},
 };
-
-/// One invoiced student (Term 1 2025, 18,500.00); returns the invoice.
-async fn invoiced(app: &TestApp) -> (Member, Value) {
-    app.start_worker();
-    let (owner, class) = class_of(app, 1).await;
-    generate(&owner, json!({"class_id": class, "term": 1, "year": 2025})).await;
-    let (_, invoices) = owner.get_json("/invoices").await;
-    (owner, invoices[0].clone())
-}
 
 async fn pay(session: &Member, body: Value) -> Value {
     session.create("/payments", body).await
