@@ -66,7 +66,10 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
         .filter(|level| level.default_structure)
         .map(|level| level.level.as_deref().unwrap_or("no class"))
         .collect();
-    let term_ended = preview.warnings.iter().any(|w| w.code == "term_ended");
+    let term_ended = preview
+        .warnings
+        .iter()
+        .any(|w| w.code == generate::WarningCode::TermEnded);
     let said = InvoicesPreview {
         target: target.as_deref(),
         term: request.term,

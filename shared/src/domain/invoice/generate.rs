@@ -224,9 +224,17 @@ pub struct LevelPricing {
 /// Something the bursar should know before (or after) generating.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct GenerationWarning {
-    /// `term_ended` or `default_fee_structure_only`.
-    pub code: String,
+    pub code: WarningCode,
     pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// The term has already ended (or its year has, with no dates set).
+    TermEnded,
+    /// A grade level only the school's catch-all default structure prices.
+    DefaultFeeStructureOnly,
 }
 
 #[derive(sqlx::FromRow)]
@@ -289,14 +297,14 @@ async fn warnings(
     };
     if let Some(detail) = ended {
         warnings.push(GenerationWarning {
-            code: "term_ended".into(),
+            code: WarningCode::TermEnded,
             detail,
         });
     }
     for level in levels.iter().filter(|l| l.default_structure) {
         let name = level.level.as_deref().unwrap_or("students in no class");
         warnings.push(GenerationWarning {
-            code: "default_fee_structure_only".into(),
+            code: WarningCode::DefaultFeeStructureOnly,
             detail: format!(
                 "{name}: no fee structure is set for this level, term or year; the school's default {} applies",
                 level.fee_structure.as_deref().unwrap_or("structure")
