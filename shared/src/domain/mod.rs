@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod member;
 pub mod money;
 pub mod notification;
+pub mod numbering;
 pub mod operation;
 pub mod payment;
 pub mod phone;

@@ -129,8 +129,11 @@ const INCOME_HEADS: &[(&str, &str)] = &[
 const OTHER_ACCOUNTS: &[(&str, &str, AccountType)] = &[
     ("1000", "Cash & Bank", AccountType::Asset),
     ("1100", "Accounts Receivable", AccountType::Asset),
+    ("1150", "Sponsor Receivable", AccountType::Asset),
     ("2000", "Unearned Revenue", AccountType::Liability),
     ("3000", "Retained Earnings", AccountType::Equity),
+    // Contra-income: credit notes debit it.
+    ("4900", "Discounts & Waivers", AccountType::Income),
     ("5000", "Salaries & Wages", AccountType::Expense),
     ("5010", "Food & Catering", AccountType::Expense),
     ("5020", "Transport Costs", AccountType::Expense),

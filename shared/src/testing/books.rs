@@ -22,7 +22,7 @@ pub struct Books {
     pub credits: Money,
     /// The balance of 1100 Receivable (debit side).
     pub receivable: Money,
-    /// The sum of `total - paid` over UNPAID and PARTIAL invoices.
+    /// The sum of `balance` over UNPAID and PARTIAL invoices.
     pub open_balances: Money,
     /// The balance of 1000 Cash (debit side).
     pub cash: Money,
@@ -49,7 +49,7 @@ impl Books {
                 .map_or(Money::default(), |a| a.balance)
         };
         let (open_balances, posted_payments): (Money, Money) = sqlx::query_as(
-            "SELECT (SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
+            "SELECT (SELECT coalesce(sum(balance), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
                     (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')
                     - (SELECT coalesce(sum(amount), 0) FROM refunds)",
         )

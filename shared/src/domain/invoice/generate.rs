@@ -529,7 +529,7 @@ pub(super) async fn apply_credit(
     unearned: Uuid,
 ) -> Result<()> {
     let (student_id, balance): (Uuid, rust_decimal::Decimal) =
-        sqlx::query_as("SELECT student_id, total - paid FROM invoices WHERE id = $1 FOR UPDATE")
+        sqlx::query_as("SELECT student_id, balance FROM invoices WHERE id = $1 FOR UPDATE")
             .bind(invoice_id)
             .fetch_one(&mut *conn)
             .await?;

@@ -27,7 +27,13 @@ pub struct Invoice {
     pub term: i16,
     pub year: i32,
     pub total: Money,
+    /// Paid by the family (and credit used on it).
     pub paid: Money,
+    /// Taken off by credit notes (waivers, discounts, bursaries).
+    pub credited: Money,
+    /// The share a sponsor carries (owed on 1150, not by the family).
+    pub sponsored: Money,
+    /// What the family still owes: total - paid - credited - sponsored.
     pub balance: Money,
     pub status: Status,
     pub issued_at: DateTime<Utc>,
@@ -94,7 +100,7 @@ pub struct InvoiceFilter {
     pub kind: Option<Kind>,
 }
 
-const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, (i.total - i.paid) AS balance, i.status, i.issued_at, i.due_date, i.fee_structure_id, i.kind, i.memo, i.cancelled_at, i.cancel_reason";
+const COLUMNS: &str = "i.id, i.number, i.student_id, i.term, i.year, i.total, i.paid, i.credited, i.sponsored, i.balance, i.status, i.issued_at, i.due_date, i.fee_structure_id, i.kind, i.memo, i.cancelled_at, i.cancel_reason";
 
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Invoice> {
     sqlx::query_as(sql!("SELECT {COLUMNS} FROM invoices i WHERE i.id = $1"))
@@ -147,11 +153,37 @@ pub async fn list(
 /// Sum of open invoice balances; equals the 1100 balance at all times.
 pub async fn open_balance_total(conn: &mut PgConnection) -> Result<Money> {
     let total: rust_decimal::Decimal = sqlx::query_scalar(
-        "SELECT coalesce(sum(total - paid), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')",
+        "SELECT coalesce(sum(balance), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')",
     )
     .fetch_one(conn)
     .await?;
     Ok(Money::from_decimal(total))
+}
+
+/// The invoice's status once `paid`, `credited` and `sponsored` have their
+/// new values, for an UPDATE's SET list (after those columns are set there,
+/// the row's other columns still read as before the UPDATE, so this
+/// restates the balance): PAID when nothing is left for the family,
+/// PARTIAL when something settled part of it, else UNPAID.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! invoice_status_sql {
+    ($paid:expr, $credited:expr, $sponsored:expr) => {
+        concat!(
+            "CASE WHEN total - (",
+            $paid,
+            ") - (",
+            $credited,
+            ") - (",
+            $sponsored,
+            ") <= 0 THEN 'PAID' ",
+            "WHEN (",
+            $paid,
+            ") + (",
+            $credited,
+            ") > 0 THEN 'PARTIAL' ELSE 'UNPAID' END"
+        )
+    };
 }
 
 /// Adds `amount` to what was paid on the invoice and sets its status.
@@ -160,11 +192,11 @@ pub async fn record_payment(
     invoice_id: Uuid,
     amount: Money,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE invoices SET paid = paid + $2,
-                status = CASE WHEN paid + $2 >= total THEN 'PAID' WHEN paid + $2 > 0 THEN 'PARTIAL' ELSE 'UNPAID' END
-          WHERE id = $1",
-    )
+    sqlx::query(concat!(
+        "UPDATE invoices SET paid = paid + $2, status = ",
+        crate::invoice_status_sql!("paid + $2", "credited", "sponsored"),
+        " WHERE id = $1"
+    ))
     .bind(invoice_id)
     .bind(amount)
     .execute(conn)
@@ -189,7 +221,7 @@ pub async fn open_for_student(
     limit: i64,
 ) -> Result<Vec<OpenInvoice>> {
     let open = sqlx::query_as(
-        "SELECT number, term, year, total - paid AS due FROM invoices
+        "SELECT number, term, year, balance AS due FROM invoices
           WHERE student_id = $1 AND status IN ('UNPAID', 'PARTIAL') ORDER BY issued_at, number LIMIT $2",
     )
     .bind(student_id)

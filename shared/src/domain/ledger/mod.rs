@@ -35,7 +35,10 @@ text_enum!(AccountType);
 pub mod code {
     pub const CASH: &str = "1000";
     pub const RECEIVABLE: &str = "1100";
+    pub const SPONSOR_RECEIVABLE: &str = "1150";
     pub const UNEARNED: &str = "2000";
+    /// Contra-income for credit notes (waivers, discounts, bursaries).
+    pub const DISCOUNTS: &str = "4900";
 }
 
 /// One side of an entry.

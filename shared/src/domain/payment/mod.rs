@@ -268,7 +268,7 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     }
     // Oldest first; the named invoice alone when the payment names one.
     let open: Vec<(Uuid, rust_decimal::Decimal)> = sqlx::query_as(
-        "SELECT id, total - paid FROM invoices
+        "SELECT id, balance FROM invoices
           WHERE student_id = $1 AND status IN ('UNPAID', 'PARTIAL') AND ($2::uuid IS NULL OR id = $2)
           ORDER BY year, term, issued_at, number
           FOR UPDATE",
