@@ -418,3 +418,64 @@ async fn the_chat_preview_names_the_structure_per_level_and_warns() {
     assert!(!content.contains("no fee structure is set"), "{content}");
     assert!(!content.contains("has already ended"), "{content}");
 }
+
+/// The issue's case: a term billed at the default because the level's fees
+/// were not set yet. The bursar cancels the wrong invoice, sets the fees,
+/// and generates the term again: a new invoice at the right price with the
+/// next number; the cancelled one keeps its number and stays cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_term_invoice_can_be_generated_again_at_the_right_price() {
+    let app = TestApp::spawn().await;
+    app.start_worker();
+    let (owner, class, student) = school_with(&app, "Grade 5").await;
+    let year = next_year();
+    let request = json!({"class_id": class, "term": 1, "year": year});
+    generate(&owner, request.clone()).await;
+    let wrong = invoice_of(&owner, student, 1, year).await;
+    assert_eq!(wrong["total"], "18500.00");
+
+    let response = owner
+        .post(
+            &format!("/invoices/{}/cancel", wrong["id"].as_str().unwrap()),
+            json!({"reason": "Billed at the default before Grade 5 fees were set"}),
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    structure(&owner, "Grade 5 fees", json!({"level": "Grade 5"}), 20_000).await;
+    let again = generate(&owner, request.clone()).await;
+    assert_eq!(again["result"]["created"], 1, "{again}");
+
+    let (_, invoices) = owner
+        .get_json(&format!(
+            "/invoices?student_id={student}&term=1&year={year}"
+        ))
+        .await;
+    let numbers: Vec<(&str, &str, &str)> = invoices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["number"].as_str().unwrap(),
+                i["status"].as_str().unwrap(),
+                i["total"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let first = format!("INV-{year}-00001");
+    let second = format!("INV-{year}-00002");
+    assert_eq!(
+        numbers,
+        vec![
+            (first.as_str(), "CANCELLED", "18500.00"),
+            (second.as_str(), "UNPAID", "20000.00")
+        ]
+    );
+    // A third generation issues nothing: the live invoice holds the term.
+    let third = generate(&owner, request).await;
+    assert_eq!(third["result"]["created"], 0, "{third}");
+    assert_eq!(third["result"]["already_invoiced"], 1, "{third}");
+    let (_, record) = owner.get_json(&format!("/students/{student}")).await;
+    assert_eq!(record["balance"], "20000.00");
+    crate::helpers::assert_books_right(&app, &owner).await;
+}

@@ -159,7 +159,7 @@ pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
 /// `preview`. Structures are matched once per level, not per student.
 const PLAN: &str = "targets AS (
              SELECT s.id AS student_id, s.admission_no, c.level_id,
-                    EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3 AND i.kind = 'TERM') AS invoiced
+                    EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3 AND i.kind = 'TERM' AND i.status <> 'CANCELLED') AS invoiced
                FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
               WHERE s.id = ANY($1)),
          levels AS (SELECT DISTINCT level_id FROM targets WHERE NOT invoiced),
@@ -477,10 +477,10 @@ pub async fn summary(
          SELECT (SELECT count(*) FROM mine) AS created,
                 (SELECT coalesce(sum(total), 0) FROM mine) AS total_amount,
                 (SELECT count(*) FROM invoices
-                  WHERE student_id = ANY($2) AND term = $3 AND year = $4 AND kind = 'TERM'
+                  WHERE student_id = ANY($2) AND term = $3 AND year = $4 AND kind = 'TERM' AND status <> 'CANCELLED'
                     AND operation_id IS DISTINCT FROM $1) AS already_invoiced,
                 (SELECT count(*) FROM unnest($2::uuid[]) AS s(id)
-                  WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $3 AND i.year = $4 AND i.kind = 'TERM'))
+                  WHERE NOT EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $3 AND i.year = $4 AND i.kind = 'TERM' AND i.status <> 'CANCELLED'))
                   AS without_fee_structure,
                 (SELECT coalesce(sum(l.credit), 0) FROM journal_entries e
                    JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
@@ -533,6 +533,9 @@ pub(super) async fn apply_credit(
             .bind(invoice_id)
             .fetch_one(&mut *conn)
             .await?;
+    // Taken under the student's lock, as refunds and reversals take it, so
+    // two of them cannot both spend the same credit.
+    crate::domain::refund::lock_student(conn, student_id).await?;
     let credit = ledger::student_credit(conn, student_id).await?;
     let amount = Money::from_decimal(credit.decimal().min(balance));
     if amount.decimal() <= rust_decimal::Decimal::ZERO {
