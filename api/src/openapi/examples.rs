@@ -107,6 +107,12 @@ pub fn cancel_invoice() -> Value {
     json!({"reason": "Charged to the wrong pupil"})
 }
 
+pub fn new_credit_note() -> Value {
+    json!({"amount": "1200.00", "kind": "WAIVER",
+           "reason": "The window was broken by another pupil; the charge is waived",
+           "lines": [{"item": "Broken window, Grade 4 East", "amount": "1200.00"}]})
+}
+
 pub fn new_payment() -> Value {
     json!({"student_id": STUDENT_ID, "amount": "18500.00", "method": "MPESA",
            "txn_ref": "QKH94M1Z11", "paid_at": "2025-01-15T09:30:00+03:00"})

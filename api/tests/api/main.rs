@@ -16,6 +16,7 @@ mod chat_collections;
 mod chat_model;
 mod classes;
 mod cors;
+mod credit_notes;
 mod definer_functions;
 mod docs_offline;
 mod echo_bound;

@@ -32,6 +32,7 @@ const ORDER: &[&str] = &[
     "PATCH /fees/structures/{id}",
     "POST /invoices/generate",
     "POST /invoices",
+    "POST /invoices/{id}/credit-notes",
     "POST /invoices/{id}/cancel",
     "POST /payments",
     "POST /students/{id}/refunds",
