@@ -63,7 +63,12 @@ pub fn new_student() -> Value {
 }
 
 pub fn student_changes() -> Value {
-    json!({"class_id": CLASS_ID, "status": "ACTIVE"})
+    json!({"class_id": CLASS_ID, "status": "ACTIVE", "gender": "Male", "last_name": "Otieno-Wekesa",
+           "primary_guardian_id": GUARDIAN_ID})
+}
+
+pub fn guardian_changes() -> Value {
+    json!({"phone": "0722 456 789", "email": null, "sms_opt_out": true})
 }
 
 pub fn new_fee_structure() -> Value {

@@ -42,6 +42,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/guardians"),
     ("post", "/guardians"),
     ("get", "/guardians/{id}"),
+    ("patch", "/guardians/{id}"),
     ("get", "/healthz"),
     ("get", "/invoices"),
     ("post", "/invoices"),

@@ -15,6 +15,7 @@ mod chat;
 mod chat_collections;
 mod chat_model;
 mod classes;
+mod corrections;
 mod cors;
 mod credit_notes;
 mod definer_functions;

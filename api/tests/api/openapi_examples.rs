@@ -26,6 +26,7 @@ const ORDER: &[&str] = &[
     "PATCH /terms/{id}",
     "POST /classes",
     "POST /guardians",
+    "PATCH /guardians/{id}",
     "POST /students",
     "PATCH /students/{id}",
     "POST /fees/structures",
@@ -89,6 +90,7 @@ impl Made {
         let kind = match path {
             p if p.starts_with("/terms/") => "term",
             p if p.starts_with("/students/") => "student",
+            p if p.starts_with("/guardians/") => "guardian",
             p if p.starts_with("/invoices/{") => "invoice",
             p if p.starts_with("/fees/structures/") => "fee_structure",
             p if p.starts_with("/reminders/schedules/") => "schedule",
