@@ -25,7 +25,7 @@ use crate::{
 pub const MAX_LINES: usize = 50;
 
 /// An invoice line with what earlier notes took off it.
-#[derive(sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 struct Creditable {
     id: Uuid,
     name: String,
@@ -237,5 +237,37 @@ fn find_line<'a>(lines: &'a [Creditable], item: &str) -> Result<&'a Creditable> 
                 item.chars().take(80).collect::<String>()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(name: &str) -> Creditable {
+        Creditable {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            amount: Decimal::new(350000, 2),
+            credited: Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn an_item_names_a_line_by_name_in_any_case_or_by_id() {
+        let lines = [line("Tuition"), line("Lunch")];
+        assert_eq!(find_line(&lines, " lunch ").unwrap().id, lines[1].id);
+        assert_eq!(find_line(&lines, "ＬＵＮＣＨ").unwrap().id, lines[1].id);
+        let by_id = lines[0].id.to_string().to_uppercase();
+        assert_eq!(find_line(&lines, &by_id).unwrap().id, lines[0].id);
+    }
+
+    #[test]
+    fn an_item_naming_no_line_or_two_is_refused() {
+        let lines = [line("Trip"), line("trip"), line("Lunch")];
+        for item in ["Transport", "Trip", ""] {
+            let err = find_line(&lines, item).unwrap_err();
+            assert_eq!(err.code(), Some("unknown_invoice_line"), "{item}");
+        }
     }
 }
