@@ -63,7 +63,12 @@ pub fn new_student() -> Value {
 }
 
 pub fn student_changes() -> Value {
-    json!({"class_id": CLASS_ID, "status": "ACTIVE"})
+    json!({"class_id": CLASS_ID, "status": "ACTIVE", "gender": "Male", "last_name": "Otieno-Wekesa",
+           "primary_guardian_id": GUARDIAN_ID})
+}
+
+pub fn guardian_changes() -> Value {
+    json!({"phone": "0722 456 789", "email": null, "sms_opt_out": true})
 }
 
 pub fn new_fee_structure() -> Value {
@@ -105,6 +110,12 @@ pub fn new_invoice() -> Value {
 
 pub fn cancel_invoice() -> Value {
     json!({"reason": "Charged to the wrong pupil"})
+}
+
+pub fn new_credit_note() -> Value {
+    json!({"amount": "1200.00", "kind": "WAIVER",
+           "reason": "The window was broken by another pupil; the charge is waived",
+           "lines": [{"item": "Broken window, Grade 4 East", "amount": "1200.00"}]})
 }
 
 pub fn new_payment() -> Value {

@@ -114,7 +114,7 @@ async fn subscriber(
 
 /// Events of the selected school as they commit: operation.updated,
 /// invoice.generated, invoice.issued (a one-off invoice), invoice.cancelled,
-/// payment.posted, notification.sent, chat.message.delta,
+/// credit_note.issued, payment.posted, notification.sent, chat.message.delta,
 /// chat.message.completed (a chat's events reach only the user whose chat it
 /// is). Send Last-Event-ID (or `?last_event_id=`) to resume.
 #[utoipa::path(get, path = "/events", tag = "events", params(SchoolHeader, StreamParams), security(("bearer" = [])),

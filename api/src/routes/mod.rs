@@ -4,6 +4,7 @@ mod auth;
 mod calendar;
 mod chats;
 mod classes;
+mod credit_notes;
 mod docs;
 mod events;
 mod fees;
@@ -44,6 +45,7 @@ pub fn all() -> Router<AppState> {
         .merge(students::router())
         .merge(fees::router())
         .merge(invoices::router())
+        .merge(credit_notes::router())
         .merge(payments::router())
         .merge(refunds::router())
         .merge(ledger::router())

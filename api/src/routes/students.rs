@@ -86,12 +86,19 @@ async fn get_student(
     Ok(Json(student))
 }
 
-/// Move a student to another class (or none) or change their status.
+/// Correct a student's record: any of names, gender, date of birth, class
+/// (or none), status, UPI number and primary guardian (linked if not yet),
+/// with the rules of enrolment. One audit row holds the record before and
+/// after; a PATCH that changes nothing answers the student and writes none.
 #[utoipa::path(patch, path = "/students/{id}", tag = "students", params(SchoolHeader, ("id" = Uuid, Path)),
     request_body(content = StudentChanges, example = examples::student_changes), security(("bearer" = [])),
     responses((status = 200, description = "The student as changed", body = StudentDetail)),
     extensions(("x-problem-codes" = json!({
-        "400": ["empty_change"], "403": ["insufficient_role"], "404": ["student_not_found"], "422": ["unknown_class"]
+        "400": ["empty_change", "invalid_field", "invalid_date_of_birth"],
+        "403": ["insufficient_role"],
+        "404": ["student_not_found"],
+        "409": ["duplicate_upi_no"],
+        "422": ["unknown_class", "unknown_guardian"]
     }))))]
 async fn update_student(
     mut tenant: Tenant,

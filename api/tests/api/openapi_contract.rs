@@ -23,6 +23,8 @@ const UNPAGED: &[&str] = &[
     "GET /terms",
     "GET /fees/structures",
     "GET /invoices/{id}/lines",
+    // An invoice's credit notes: a handful at most.
+    "GET /invoices/{id}/credit-notes",
     "GET /ledger/accounts",
     "GET /members",
     "GET /members/invitations",

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod chat;
 pub mod class;
+pub mod credit_note;
 pub mod de;
 pub mod fees;
 pub mod guardian;

@@ -1,6 +1,8 @@
 //! A student's statement: every charge and payment from the ledger, oldest
 //! first, with the running balance carried across terms. A reversed
-//! payment and a refund each raise the balance again (their own lines).
+//! payment and a refund each raise the balance again (their own lines); a
+//! credit note lowers it ("Credit note CN-2026-00001 (BURSARY) on invoice
+//! INV-2026-00001").
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,8 +24,8 @@ pub struct Statement {
 pub struct StatementLine {
     pub posted_at: DateTime<Utc>,
     pub description: String,
-    /// invoice, invoice_cancellation (its reversal), payment, credit,
-    /// payment_reversal or refund.
+    /// invoice, invoice_cancellation (its reversal), credit_note, payment,
+    /// credit, payment_reversal or refund.
     pub source_type: String,
     pub source_id: Uuid,
     /// Charged (raises the balance).

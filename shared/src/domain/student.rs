@@ -113,14 +113,46 @@ pub struct NewStudent {
     pub birth_cert_no: Option<String>,
 }
 
+/// The body of PATCH /students/{id}: any of these; null clears a field
+/// that may be empty.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StudentChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// MALE, FEMALE or OTHER in any letter case (M or F also do), or null.
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<Gender>)]
+    pub gender: Option<Option<Gender>>,
+    /// A past date after 1950, or null.
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub date_of_birth: Option<Option<NaiveDate>>,
     /// A class id, or null to take the student out of any class.
     #[serde(default, deserialize_with = "de::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub class_id: Option<Option<Uuid>>,
     pub status: Option<Status>,
+    /// UPI / KEMIS number, unique in the school; null (or blank) clears it.
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub upi_no: Option<Option<String>>,
+    /// A guardian of this school to be the primary one: linked to the
+    /// student if not yet; the former primary stays linked, not primary.
+    pub primary_guardian_id: Option<Uuid>,
+}
+
+impl StudentChanges {
+    fn is_empty(&self) -> bool {
+        self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.gender.is_none()
+            && self.date_of_birth.is_none()
+            && self.class_id.is_none()
+            && self.status.is_none()
+            && self.upi_no.is_none()
+            && self.primary_guardian_id.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -187,13 +219,7 @@ pub async fn create(
     let first_name = text::name("first_name", &new.first_name, 80)?;
     let last_name = text::name("last_name", &new.last_name, 80)?;
     if let Some(born) = new.date_of_birth {
-        let today = Utc::now().date_naive();
-        if born > today || born < NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") {
-            return Err(Error::invalid(
-                "invalid_date_of_birth",
-                "date_of_birth must be a past date after 1950",
-            ));
-        }
+        check_date_of_birth(born)?;
     }
     let guardian_id = match (new.primary_guardian_id, new.primary_guardian) {
         (Some(_), Some(_)) => {
@@ -243,6 +269,17 @@ pub async fn create(
     };
     audit::record(conn, change, None::<&()>, Some(&detail)).await?;
     Ok(detail)
+}
+
+fn check_date_of_birth(born: NaiveDate) -> Result<()> {
+    let today = Utc::now().date_naive();
+    if born > today || born < NaiveDate::from_ymd_opt(1950, 1, 1).expect("valid date") {
+        return Err(Error::invalid(
+            "invalid_date_of_birth",
+            "date_of_birth must be a past date after 1950",
+        ));
+    }
+    Ok(())
 }
 
 async fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Student> {
@@ -325,38 +362,154 @@ pub async fn list(
     Ok(Page::from_rows(rows, page, |s: &Student| s.id))
 }
 
+/// A student as the audit log records a change: the row and who is the
+/// primary guardian.
+#[derive(Serialize)]
+struct Snapshot {
+    #[serde(flatten)]
+    student: Student,
+    primary_guardian_id: Option<Uuid>,
+}
+
+async fn primary_guardian(conn: &mut PgConnection, id: Uuid) -> Result<Option<Uuid>> {
+    let primary = sqlx::query_scalar(
+        "SELECT guardian_id FROM student_guardians WHERE student_id = $1 AND is_primary",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(primary)
+}
+
+/// Makes `guardian_id` the student's primary guardian, linking them first
+/// if they are not linked; 422 `unknown_guardian` for no such guardian.
+async fn set_primary(conn: &mut PgConnection, id: Uuid, guardian_id: Uuid) -> Result<()> {
+    sqlx::query(
+        "UPDATE student_guardians SET is_primary = false
+          WHERE student_id = $1 AND is_primary AND guardian_id <> $2",
+    )
+    .bind(id)
+    .bind(guardian_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO student_guardians (school_id, student_id, guardian_id, is_primary)
+         VALUES (app_school_id(), $1, $2, true)
+         ON CONFLICT (school_id, student_id, guardian_id) DO UPDATE SET is_primary = true",
+    )
+    .bind(id)
+    .bind(guardian_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The student's fields a PATCH may change, to tell whether one did.
+type Editable<'a> = (
+    &'a str,
+    &'a str,
+    Option<Gender>,
+    Option<NaiveDate>,
+    Option<Uuid>,
+    Status,
+    Option<&'a str>,
+);
+
+fn editable(s: &Student) -> Editable<'_> {
+    (
+        &s.first_name,
+        &s.last_name,
+        s.gender,
+        s.date_of_birth,
+        s.class_id,
+        s.status,
+        s.upi_no.as_deref(),
+    )
+}
+
+/// Applies the changes with the same rules as enrolment. One audit row
+/// holds the student before and after (with the primary guardian); a
+/// PATCH that changes nothing writes none.
+#[tracing::instrument(skip_all, fields(student_id = %id))]
 pub async fn update(
     conn: &mut PgConnection,
     actor: Uuid,
     id: Uuid,
     changes: StudentChanges,
 ) -> Result<StudentDetail> {
-    if changes.class_id.is_none() && changes.status.is_none() {
+    if changes.is_empty() {
         return Err(Error::invalid(
             "empty_change",
-            "send class_id and/or status",
+            "send at least one of first_name, last_name, gender, date_of_birth, class_id, status, upi_no, primary_guardian_id",
         ));
     }
     let before = find(conn, id, true).await?;
-    sqlx::query(
-        "UPDATE students SET class_id = CASE WHEN $2 THEN $3 ELSE class_id END,
-                             status = coalesce($4, status)
-          WHERE id = $1",
-    )
-    .bind(id)
-    .bind(changes.class_id.is_some())
-    .bind(changes.class_id.flatten())
-    .bind(changes.status)
-    .execute(&mut *conn)
-    .await?;
+    let mut after = before.clone();
+    if let Some(first_name) = &changes.first_name {
+        after.first_name = text::name("first_name", first_name, 80)?;
+    }
+    if let Some(last_name) = &changes.last_name {
+        after.last_name = text::name("last_name", last_name, 80)?;
+    }
+    if let Some(gender) = changes.gender {
+        after.gender = gender;
+    }
+    if let Some(born) = changes.date_of_birth {
+        born.map(check_date_of_birth).transpose()?;
+        after.date_of_birth = born;
+    }
+    if let Some(class_id) = changes.class_id {
+        after.class_id = class_id;
+    }
+    if let Some(status) = changes.status {
+        after.status = status;
+    }
+    if let Some(upi_no) = &changes.upi_no {
+        after.upi_no = optional_id("upi_no", upi_no.as_deref())?;
+    }
+    let primary_before = primary_guardian(conn, id).await?;
+    let student_changed = editable(&before) != editable(&after);
+    let primary_changed = changes
+        .primary_guardian_id
+        .is_some_and(|g| Some(g) != primary_before);
+    if student_changed {
+        sqlx::query(
+            "UPDATE students SET first_name = $2, last_name = $3, gender = $4, date_of_birth = $5,
+                                 class_id = $6, status = $7, upi_no = $8
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&after.first_name)
+        .bind(&after.last_name)
+        .bind(after.gender)
+        .bind(after.date_of_birth)
+        .bind(after.class_id)
+        .bind(after.status)
+        .bind(&after.upi_no)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(guardian_id) = changes.primary_guardian_id.filter(|_| primary_changed) {
+        set_primary(conn, id, guardian_id).await?;
+    }
     let detail = get(conn, id).await?;
-    let change = Change {
-        actor,
-        action: "student.update",
-        entity: "student",
-        entity_id: &id.to_string(),
-    };
-    audit::record(conn, change, Some(&before), Some(&detail.student)).await?;
+    if student_changed || primary_changed {
+        let change = Change {
+            actor,
+            action: "student.update",
+            entity: "student",
+            entity_id: &id.to_string(),
+        };
+        let before = Snapshot {
+            student: before,
+            primary_guardian_id: primary_before,
+        };
+        let after = Snapshot {
+            student: detail.student.clone(),
+            primary_guardian_id: changes.primary_guardian_id.or(primary_before),
+        };
+        audit::record(conn, change, Some(&before), Some(&after)).await?;
+    }
     Ok(detail)
 }
 

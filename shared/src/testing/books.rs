@@ -1,7 +1,9 @@
 //! The check of a school's books that tests and benchmarks end with: the
 //! trial balance balances, 1100 Receivable equals the sum of the open
 //! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
-//! and 2000 equals the students' credit, none of it below zero.
+//! 2000 equals the students' credit, none of it below zero, 4900 equals the
+//! credit notes on invoices not cancelled, and credit note numbers run
+//! without a gap in each year.
 
 use std::fmt;
 
@@ -9,6 +11,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::domain::{
+    credit_note,
     ledger::{self, code},
     money::Money,
 };
@@ -35,6 +38,13 @@ pub struct Books {
     pub students_credit: Money,
     /// How many students' credit is below zero (always none).
     pub negative_credits: i64,
+    /// The balance of 4900 Discounts & Waivers (debit side).
+    pub discounts: Money,
+    /// The sum of the credit notes on invoices not cancelled.
+    pub credit_notes: Money,
+    /// Each (series, year) whose numbers have a gap: "CN 2026: 3 numbers,
+    /// highest 4, counter at 4".
+    pub numbering_gaps: Vec<String>,
 }
 
 impl Books {
@@ -67,7 +77,33 @@ impl Books {
         )
         .fetch_one(&mut *conn)
         .await?;
+        let discounts: Money = sqlx::query_scalar(
+            "SELECT coalesce(sum(l.debit - l.credit), 0)::numeric(14,2)
+               FROM journal_lines l JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+              WHERE a.code = $1",
+        )
+        .bind(code::DISCOUNTS)
+        .fetch_one(&mut *conn)
+        .await?;
+        let credit_notes = credit_note::standing_total(&mut *conn).await?;
+        let numbering_gaps: Vec<String> = sqlx::query_scalar(
+            "WITH numbered AS (
+                 SELECT split_part(number, '-', 2)::int AS year, split_part(number, '-', 3)::int AS n
+                   FROM credit_notes)
+             SELECT format('CN %s: %s numbers, highest %s, counter at %s', n.year, count(*), max(n.n),
+                           coalesce(c.last_no, 0))
+               FROM numbered n
+               LEFT JOIN document_counters c ON c.series = 'CN' AND c.year = n.year
+              GROUP BY n.year, c.last_no
+             HAVING count(*) <> max(n.n) OR count(DISTINCT n.n) <> count(*) OR max(n.n) <> coalesce(c.last_no, 0)
+              ORDER BY n.year",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
         Ok(Self {
+            discounts,
+            credit_notes,
+            numbering_gaps,
             debits: trial.total_debit,
             credits: trial.total_credit,
             receivable: balance(code::RECEIVABLE),
@@ -106,6 +142,15 @@ impl Books {
                 "2000 is {} but the students' credit sums to {}",
                 self.unearned, self.students_credit
             ));
+        }
+        if self.discounts != self.credit_notes {
+            problems.push(format!(
+                "4900 Discounts & Waivers is {} but the credit notes on invoices not cancelled sum to {}",
+                self.discounts, self.credit_notes
+            ));
+        }
+        for gap in &self.numbering_gaps {
+            problems.push(format!("credit note numbers have a gap: {gap}"));
         }
         if self.negative_credits != 0 {
             problems.push(format!(
@@ -158,7 +203,7 @@ impl fmt::Display for Books {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {})",
+            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {}); 4900 = {} (credit notes {})",
             self.debits,
             self.credits,
             self.receivable,
@@ -166,7 +211,9 @@ impl fmt::Display for Books {
             self.cash,
             self.posted_payments,
             self.unearned,
-            self.students_credit
+            self.students_credit,
+            self.discounts,
+            self.credit_notes
         )
     }
 }

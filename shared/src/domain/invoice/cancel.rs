@@ -1,6 +1,7 @@
 //! Cancelling an invoice nothing has been paid on: a reversing journal
-//! entry (DR each income account / CR 1100), status CANCELLED, the number
-//! kept and never given out again.
+//! entry (DR each income account / CR 1100, and DR 1100 / CR 4900 for each
+//! credit note on it), status CANCELLED, the number kept and never given
+//! out again.
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -10,6 +11,7 @@ use super::{Invoice, Status};
 use crate::{
     audit,
     domain::{
+        credit_note,
         ledger::{self, Line},
         money::Money,
         text,
@@ -28,10 +30,10 @@ pub struct CancelInvoice {
     pub reason: String,
 }
 
-/// Cancels the invoice. Refused with 409 `invoice_has_payments` when any
-/// money sits on it: a posted payment, credit applied from 2000 (both are
-/// its `paid`), or a PENDING payment naming it; reverse or reallocate
-/// first. An invoice already CANCELLED answers 409 `invoice_not_open`, so
+/// Cancels the invoice; credit notes on it are reversed with it. Refused
+/// with 409 `invoice_has_payments` when any money sits on it: a posted
+/// payment, credit applied from 2000 (both are its `paid`), or a PENDING
+/// payment naming it; reverse or reallocate first. An invoice already CANCELLED answers 409 `invoice_not_open`, so
 /// a repeated cancel changes nothing.
 #[tracing::instrument(skip_all, fields(invoice_id = %invoice_id))]
 pub async fn cancel(
@@ -75,8 +77,11 @@ pub async fn cancel(
         ));
     }
 
-    // The invoice's own entry, line for line, the other way round; an
-    // invoice of zero was never posted and has nothing to reverse.
+    // The invoice's own entry and its credit notes' entries, line for line,
+    // the other way round: 1100 comes back to what it was before the
+    // invoice, and 4900 gives back what the notes took off (the notes
+    // themselves stay, never edited, as the record). An invoice of zero was
+    // never posted and has nothing to reverse.
     let posted: Vec<(
         Uuid,
         Option<Uuid>,
@@ -86,10 +91,13 @@ pub async fn cancel(
         "SELECT l.account_id, l.student_id, l.debit, l.credit
                FROM journal_entries e
                JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
-              WHERE e.source_type = 'invoice' AND e.source_id = $1
+              WHERE (e.source_type = 'invoice' AND e.source_id = $1)
+                 OR (e.source_type = $2
+                     AND e.source_id IN (SELECT n.id FROM credit_notes n WHERE n.invoice_id = $1))
               ORDER BY l.id",
     )
     .bind(invoice_id)
+    .bind(credit_note::SOURCE)
     .fetch_all(&mut *conn)
     .await?;
     if !posted.is_empty() {
