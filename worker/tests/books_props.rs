@@ -1,13 +1,15 @@
 //! The books stay right whatever the fee office does, in whatever order:
 //! random sequences of the money operations (generate a term, pay matched
-//! and overpaid, charge a one-off, cancel, reverse, refund), each run
-//! through the same domain functions and transactions the api and the
-//! worker use, and after every step the books are checked: the trial
+//! and overpaid, charge a one-off, cancel, reverse, refund, credit note),
+//! each run through the same domain functions and transactions the api and
+//! the worker use, and after every step the books are checked: the trial
 //! balance balances, 1100 equals the open invoice balances, 1000 the posted
-//! payments less refunds, 2000 the students' credit (none below zero),
-//! every student's ledger balance equals their open invoices less their
-//! credit, and every number sequence is gapless. A refused operation must
-//! be refused as a client error (a 4xx), never fail inside.
+//! payments less refunds, 2000 the students' credit (none below zero), 4900
+//! the credit notes of live invoices, every student's ledger balance equals
+//! their open invoices less their credit, and every number sequence (INV,
+//! CN) is gapless. A refused operation must be refused as a client error
+//! (a 4xx), never fail inside; one the books cannot afford (a refund or a
+//! credit note beyond what there is) must be refused.
 
 use std::collections::HashMap;
 
@@ -20,7 +22,9 @@ use shared::{
     Error,
     db::{self, Tx},
     domain::{
+        credit_note::{self, NewCreditNote},
         invoice::{
+            self,
             adhoc::{self, NewInvoice, NewInvoiceLine},
             cancel::{self, CancelInvoice},
             generate::{self, GenerateInvoices},
@@ -62,6 +66,9 @@ enum Op {
     /// Refunds a share of a pupil's credit, in tenths; over 10 asks for
     /// more than the credit and must be refused.
     Refund { pupil: usize, tenths: u32 },
+    /// A credit note taking a share of the nth invoice's balance, in
+    /// tenths; over 10 must be refused.
+    CreditNote { invoice: usize, tenths: u32 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -73,6 +80,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..8).prop_map(|invoice| Op::Cancel { invoice }),
         1 => (0usize..8).prop_map(|payment| Op::Reverse { payment }),
         1 => (0..PUPILS, 1u32..=12).prop_map(|(pupil, tenths)| Op::Refund { pupil, tenths }),
+        2 => (0usize..8, 1u32..=12).prop_map(|(invoice, tenths)| Op::CreditNote { invoice, tenths }),
     ]
 }
 
@@ -252,6 +260,38 @@ impl School {
                 }
                 .await
             }
+            Op::CreditNote { invoice, tenths } => match pick(&self.ids("invoices").await, *invoice)
+            {
+                Some(id) => {
+                    async {
+                        let balance = invoice::get(&mut tx, id).await?.balance;
+                        let amount = (balance.decimal() * Decimal::from(*tenths)
+                            / Decimal::from(10))
+                        .round_dp(2);
+                        let noted = credit_note::issue(
+                            &mut tx,
+                            actor,
+                            id,
+                            &NewCreditNote {
+                                amount: Money::from_decimal(amount),
+                                reason: "County bursary".into(),
+                                kind: credit_note::Kind::Bursary,
+                                lines: None,
+                            },
+                            chrono::NaiveDate::from_ymd_opt(YEAR, 3, 1).unwrap(),
+                        )
+                        .await;
+                        match (&noted, *tenths > 10 && amount > balance.decimal()) {
+                            (Ok(_), true) => Err(Error::Internal(anyhow::anyhow!(
+                                "a credit note of {amount} was taken on a balance of {balance}"
+                            ))),
+                            _ => noted.map(|_| ()),
+                        }
+                    }
+                    .await
+                }
+                None => Err(Error::not_found("invoice")),
+            },
         };
         match outcome {
             Ok(()) => tx.commit().await.map(|()| true).map_err(|e| e.to_string()),
@@ -306,6 +346,7 @@ impl School {
             ));
         }
         problems.extend(gaps(&mut tx, "invoices", "number").await);
+        problems.extend(gaps(&mut tx, "credit_notes", "number").await);
         problems
     }
 }
@@ -337,6 +378,7 @@ impl Op {
             Op::Cancel { .. } => "cancel",
             Op::Reverse { .. } => "reverse",
             Op::Refund { .. } => "refund",
+            Op::CreditNote { .. } => "credit note",
         }
     }
 }
@@ -404,11 +446,19 @@ fn the_books_stay_right_after_any_sequence_of_money_operations() {
     // The run exercised every operation, and the refusals too.
     let tally = tally.into_inner().unwrap();
     eprintln!("operations (done, refused): {tally:?}");
-    for kind in ["generate", "pay", "charge", "cancel", "reverse", "refund"] {
+    for kind in [
+        "generate",
+        "pay",
+        "charge",
+        "cancel",
+        "reverse",
+        "refund",
+        "credit note",
+    ] {
         let (done, _) = tally.get(kind).copied().unwrap_or_default();
         assert!(done > 0, "no {kind} succeeded in the whole run: {tally:?}");
     }
-    for kind in ["cancel", "reverse", "refund"] {
+    for kind in ["cancel", "reverse", "refund", "credit note"] {
         let (_, refused) = tally.get(kind).copied().unwrap_or_default();
         assert!(
             refused > 0,

@@ -329,21 +329,33 @@ pub(crate) async fn income_account(
     if let Some(id) = existing {
         return Ok(id);
     }
-    // Income heads are 4000-4999 in steps of ten; serialise on the school's
-    // accounts so two new heads cannot take the same code.
+    // Income heads are 4000-4890 in steps of ten, after the highest in use
+    // (then the first free one); 4900 and up are kept for contra-income
+    // (4900 Discounts & Waivers). Serialise on the school's accounts so two
+    // new heads cannot take the same code.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('gl_accounts:' || app_school_id()::text, 0))")
         .execute(&mut *conn)
         .await?;
     let id = sqlx::query_scalar(
-        "INSERT INTO gl_accounts (school_id, code, name, type)
-         SELECT app_school_id(), (coalesce(max(code::int), 3990) + 10)::text, $1, 'INCOME'
-           FROM gl_accounts WHERE type = 'INCOME' AND code ~ '^4[0-9]{3}$'
+        "WITH highest AS (
+             SELECT coalesce(max(code::int), 3990) AS code FROM gl_accounts
+              WHERE type = 'INCOME' AND code ~ '^4[0-8][0-9]{2}$')
+         INSERT INTO gl_accounts (school_id, code, name, type)
+         SELECT app_school_id(), c::text, $1, 'INCOME'
+           FROM generate_series(4000, 4890, 10) c, highest h
+          WHERE NOT EXISTS (SELECT 1 FROM gl_accounts a WHERE a.code = c::text)
+          ORDER BY c > h.code DESC, c
+          LIMIT 1
          RETURNING id",
     )
     .bind(item_name)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(id)
+    id.ok_or_else(|| {
+        Error::Internal(anyhow::anyhow!(
+            "the school has an income account on every code from 4000 to 4890"
+        ))
+    })
 }
 
 /// The optional fee item called `name` (any case), spelled as the school
