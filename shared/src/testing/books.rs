@@ -1,7 +1,8 @@
 //! The check of a school's books that tests and benchmarks end with: the
 //! trial balance balances, 1100 Receivable equals the sum of the open
 //! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
-//! and 2000 equals the students' credit, none of it below zero.
+//! and 2000 equals the students' credit, none of it below zero; every
+//! year's receipt numbers run 1..n without a gap, as their counter says.
 
 use std::fmt;
 
@@ -35,6 +36,9 @@ pub struct Books {
     pub students_credit: Money,
     /// How many students' credit is below zero (always none).
     pub negative_credits: i64,
+    /// Years whose RCT numbers on payments are not exactly 1..n with the
+    /// counter at n (always none).
+    pub receipt_gaps: i64,
 }
 
 impl Books {
@@ -67,6 +71,17 @@ impl Books {
         )
         .fetch_one(&mut *conn)
         .await?;
+        let receipt_gaps = sqlx::query_scalar(
+            "WITH numbered AS (
+                 SELECT split_part(receipt_no, '-', 2)::int AS year, count(*) AS n,
+                        max(split_part(receipt_no, '-', 3)::int) AS top
+                   FROM payments WHERE receipt_no IS NOT NULL GROUP BY 1)
+             SELECT count(*) FROM numbered r
+               LEFT JOIN document_counters c ON c.school_id = app_school_id() AND c.series = 'RCT' AND c.year = r.year
+              WHERE r.n <> r.top OR c.last_no IS DISTINCT FROM r.n",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(Self {
             debits: trial.total_debit,
             credits: trial.total_credit,
@@ -77,6 +92,7 @@ impl Books {
             unearned,
             students_credit,
             negative_credits,
+            receipt_gaps,
         })
     }
 
@@ -111,6 +127,12 @@ impl Books {
             problems.push(format!(
                 "{} students' credit is below zero",
                 self.negative_credits
+            ));
+        }
+        if self.receipt_gaps != 0 {
+            problems.push(format!(
+                "{} years' receipt numbers have a gap or disagree with their counter",
+                self.receipt_gaps
             ));
         }
         problems
