@@ -18,6 +18,7 @@ mod notifications;
 mod operations;
 mod paged;
 mod payments;
+mod receipts;
 mod refunds;
 mod reminders;
 mod schools;
@@ -45,6 +46,7 @@ pub fn all() -> Router<AppState> {
         .merge(fees::router())
         .merge(invoices::router())
         .merge(payments::router())
+        .merge(receipts::router())
         .merge(refunds::router())
         .merge(ledger::router())
         .merge(notifications::router())

@@ -42,6 +42,7 @@ mod openapi_examples;
 mod payments;
 mod pgbouncer;
 mod quickstart;
+mod receipts;
 mod reminder_interval;
 mod reminders;
 mod reversals;
