@@ -8,6 +8,7 @@ pub mod hub;
 pub mod jwt;
 mod metrics;
 mod openapi;
+pub mod receipt_pdf;
 mod routes;
 mod server;
 

@@ -35,6 +35,10 @@ pub fn new_school() -> Value {
     json!({"name": "Imara Academy", "address": "Kiambu Road, Ruaka", "contact": "+254 722 000 123"})
 }
 
+pub fn school_changes() -> Value {
+    json!({"paybill": "522533", "receipt_channel": "EMAIL", "contact": "+254 722 000 123"})
+}
+
 pub fn term_dates() -> Value {
     json!({"starts_on": "2025-01-06", "ends_on": "2025-04-04"})
 }

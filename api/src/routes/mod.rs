@@ -19,6 +19,7 @@ mod notifications;
 mod operations;
 mod paged;
 mod payments;
+mod receipts;
 mod refunds;
 mod reminders;
 mod schools;
@@ -47,6 +48,7 @@ pub fn all() -> Router<AppState> {
         .merge(invoices::router())
         .merge(credit_notes::router())
         .merge(payments::router())
+        .merge(receipts::router())
         .merge(refunds::router())
         .merge(ledger::router())
         .merge(notifications::router())

@@ -1,20 +1,50 @@
-//! /schools: create (with bootstrap) and list the caller's schools.
+//! /schools: create (with bootstrap), list the caller's schools, and
+//! change the selected school's settings.
 
 use axum::{extract::State, http::StatusCode};
-use shared::domain::school::{self, MySchool, NewSchool, School};
+use shared::domain::{
+    role::Capability,
+    school::{self, MySchool, NewSchool, School, SchoolChanges},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     AppState,
     error::ApiError,
-    extract::{AuthUser, Json},
-    openapi::examples,
+    extract::{AuthUser, Json, Path, Tenant},
+    openapi::{SchoolHeader, examples},
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_school))
         .routes(routes!(my_schools))
+        .routes(routes!(update_school))
+}
+
+/// Change the school's name, address, contact, timezone, paybill or
+/// receipt_channel (OWNER, ADMIN). The id must be the school named by
+/// X-School-ID. Audited with the school before and after.
+#[utoipa::path(patch, path = "/schools/{id}", tag = "schools", params(SchoolHeader, ("id" = Uuid, Path)),
+    request_body(content = SchoolChanges, example = examples::school_changes), security(("bearer" = [])),
+    responses((status = 200, description = "The school as it now is", body = School)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["empty_change", "invalid_field", "invalid_timezone", "invalid_paybill", "invalid_value"],
+        "403": ["insufficient_role"],
+        "404": ["school_not_found"],
+        "422": ["sms_not_configured"]
+    }))))]
+async fn update_school(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+    Json(changes): Json<SchoolChanges>,
+) -> Result<Json<School>, ApiError> {
+    tenant.require(Capability::ManageSchool)?;
+    let user_id = tenant.user_id;
+    let school = school::update(&mut tenant.tx, user_id, id, changes).await?;
+    tenant.commit().await?;
+    Ok(Json(school))
 }
 
 /// Create a school; the caller becomes its OWNER. The chart of accounts,

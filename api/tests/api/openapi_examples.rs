@@ -21,6 +21,7 @@ const ORDER: &[&str] = &[
     "POST /auth/login",
     "POST /auth/refresh",
     "POST /schools",
+    "PATCH /schools/{id}",
     "POST /members",
     "PATCH /members/{user_id}",
     "PATCH /terms/{id}",
@@ -96,6 +97,10 @@ impl Made {
             p if p.starts_with("/reminders/schedules/") => "schedule",
             p if p.starts_with("/chats/") => "chat",
             p if p.starts_with("/payments/") => "payment",
+            p if p.starts_with("/schools/") => {
+                let school = self.school.expect("a school made first");
+                return path.replace("{id}", &school.to_string());
+            }
             p if p.starts_with("/members/") => {
                 let id = self.id("user", name);
                 return path.replace("{user_id}", id.as_str().unwrap());

@@ -72,12 +72,28 @@ pub struct NewNotification {
     pub audience: Audience,
 }
 
+/// What a notification is: a message a member sent, a fee reminder run's
+/// messages, or a payment's receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum Kind {
+    Message,
+    Reminder,
+    Receipt,
+}
+
+text_enum!(Kind);
+
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Notification {
     pub id: Uuid,
     #[serde(rename = "type")]
     #[sqlx(rename = "type")]
     pub channel: Channel,
+    /// MESSAGE (POST /notifications/send), REMINDER or RECEIPT.
+    pub kind: Kind,
     pub subject: String,
     pub body: String,
     #[schema(value_type = Object)]
@@ -123,7 +139,7 @@ pub struct FanOut {
 
 const MAX_IDS: usize = 5000;
 
-const SELECT: &str = "SELECT n.id, n.type, n.subject, n.body, n.audience, n.created_at,
+const SELECT: &str = "SELECT n.id, n.type, n.kind, n.subject, n.body, n.audience, n.created_at,
         count(d.id) AS recipients,
         count(d.id) FILTER (WHERE d.status = 'QUEUED') AS queued,
         count(d.id) FILTER (WHERE d.status = 'SENT') AS sent,

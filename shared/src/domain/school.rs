@@ -1,7 +1,7 @@
 //! Schools: creation with the bootstrap every new school needs (chart of
 //! accounts, CBC grade levels, term dates, a default fee structure, a
 //! weekly fee reminder that is off until turned on), all in
-//! the transaction that creates it.
+//! the transaction that creates it; the school's own settings (PATCH).
 
 use crate::sql;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::{ledger::AccountType, role::Role, text};
+use super::{
+    de, ledger::AccountType, notification::Channel, reminder::timing, role::Role, text,
+    text_enum::text_enum,
+};
 use crate::{
     audit::{self, Change},
     db,
-    error::Result,
+    error::{Error, Result},
 };
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -31,7 +34,59 @@ pub struct School {
     pub address: Option<String>,
     pub contact: Option<String>,
     pub timezone: String,
+    /// The M-Pesa paybill parents are told to pay to (5 to 7 digits).
+    pub paybill: Option<String>,
+    /// Where a receipt goes to the primary guardian when a payment posts.
+    pub receipt_channel: ReceiptChannel,
     pub created_at: DateTime<Utc>,
+}
+
+/// Where receipts are sent to the student's primary guardian.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReceiptChannel {
+    /// Receipts are printed or read in the app, not sent.
+    None,
+    InApp,
+    Email,
+    /// Refused (422 `sms_not_configured`) until SMS sending exists.
+    Sms,
+}
+
+text_enum!(ReceiptChannel);
+
+impl ReceiptChannel {
+    /// The notification channel a receipt goes on; None for NONE.
+    pub fn notification_channel(self) -> Option<Channel> {
+        match self {
+            Self::None | Self::Sms => None,
+            Self::InApp => Some(Channel::InApp),
+            Self::Email => Some(Channel::Email),
+        }
+    }
+}
+
+/// The body of PATCH /schools/{id}: only the fields sent change; null
+/// clears address, contact or paybill.
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolChanges {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub contact: Option<Option<String>>,
+    /// An IANA zone such as Africa/Nairobi.
+    pub timezone: Option<String>,
+    /// 5 to 7 digits, or null.
+    #[serde(default, deserialize_with = "de::double_option")]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{5,7}$")]
+    pub paybill: Option<Option<String>>,
+    pub receipt_channel: Option<ReceiptChannel>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -47,7 +102,8 @@ struct MySchoolRow {
     role: Role,
 }
 
-const SCHOOL_COLUMNS: &str = "s.id, s.name, s.address, s.contact, s.timezone, s.created_at";
+const SCHOOL_COLUMNS: &str =
+    "s.id, s.name, s.address, s.contact, s.timezone, s.paybill, s.receipt_channel, s.created_at";
 
 /// Creates the school with the caller as OWNER, and bootstraps it.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
@@ -57,10 +113,10 @@ pub async fn create(pool: &PgPool, user_id: Uuid, new: NewSchool) -> Result<Scho
     let contact = text::optional("contact", new.contact.as_deref(), 160)?;
     let school_id = Uuid::now_v7();
     let mut tx = db::begin_tenant(pool, school_id, Some(user_id)).await?;
-    let school: School = sqlx::query_as(
+    let school: School = sqlx::query_as(sql!(
         "INSERT INTO schools AS s (id, name, address, contact, created_by) VALUES ($1, $2, $3, $4, $5)
-         RETURNING s.id, s.name, s.address, s.contact, s.timezone, s.created_at",
-    )
+         RETURNING {SCHOOL_COLUMNS}"
+    ))
     .bind(school_id)
     .bind(&name)
     .bind(&address)
@@ -115,6 +171,106 @@ pub async fn current(conn: &mut PgConnection) -> Result<School> {
     .fetch_one(conn)
     .await?;
     Ok(school)
+}
+
+/// Changes the current school's settings (the caller has checked the
+/// role); `id` must be the school of the transaction, else 404
+/// `school_not_found`, whatever other school the caller belongs to.
+#[tracing::instrument(skip_all, fields(school_id = %id))]
+pub async fn update(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    id: Uuid,
+    changes: SchoolChanges,
+) -> Result<School> {
+    let before: School = sqlx::query_as(sql!(
+        "SELECT {SCHOOL_COLUMNS} FROM schools s WHERE s.id = $1 AND s.id = app_school_id() FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::not_found("school"))?;
+    let SchoolChanges {
+        name,
+        address,
+        contact,
+        timezone,
+        paybill,
+        receipt_channel,
+    } = changes;
+    if name.is_none()
+        && address.is_none()
+        && contact.is_none()
+        && timezone.is_none()
+        && paybill.is_none()
+        && receipt_channel.is_none()
+    {
+        return Err(Error::invalid(
+            "empty_change",
+            "send at least one of name, address, contact, timezone, paybill, receipt_channel",
+        ));
+    }
+    let name = name.map(|n| text::name("name", &n, 160)).transpose()?;
+    let address = address
+        .map(|a| text::optional("address", a.as_deref(), 300))
+        .transpose()?;
+    let contact = contact
+        .map(|c| text::optional("contact", c.as_deref(), 160))
+        .transpose()?;
+    let timezone = timezone
+        .map(|z| timing::parse_zone(&z).map(|tz| tz.name().to_string()))
+        .transpose()?;
+    let paybill = paybill.map(|p| parse_paybill(p.as_deref())).transpose()?;
+    if receipt_channel == Some(ReceiptChannel::Sms) {
+        return Err(Error::rule(
+            "sms_not_configured",
+            "receipts cannot go by SMS until SMS sending is set up; choose NONE, IN_APP or EMAIL",
+        ));
+    }
+    let school: School = sqlx::query_as(sql!(
+        "UPDATE schools AS s SET name = coalesce($2, s.name),
+                address = CASE WHEN $3 THEN $4 ELSE s.address END,
+                contact = CASE WHEN $5 THEN $6 ELSE s.contact END,
+                timezone = coalesce($7, s.timezone),
+                paybill = CASE WHEN $8 THEN $9 ELSE s.paybill END,
+                receipt_channel = coalesce($10, s.receipt_channel)
+          WHERE s.id = $1
+          RETURNING {SCHOOL_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(name)
+    .bind(address.is_some())
+    .bind(address.flatten())
+    .bind(contact.is_some())
+    .bind(contact.flatten())
+    .bind(timezone)
+    .bind(paybill.is_some())
+    .bind(paybill.flatten())
+    .bind(receipt_channel)
+    .fetch_one(&mut *conn)
+    .await?;
+    let change = Change {
+        actor,
+        action: "school.update",
+        entity: "school",
+        entity_id: &id.to_string(),
+    };
+    audit::record(conn, change, Some(&before), Some(&school)).await?;
+    Ok(school)
+}
+
+/// A paybill or till number as stored: digits only, 5 to 7 of them
+/// (Safaricom shortcodes; spaces are dropped), or None to clear it.
+fn parse_paybill(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(5..=7).contains(&digits.len()) || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::invalid(
+            "invalid_paybill",
+            "paybill must be the M-Pesa business number: 5 to 7 digits",
+        ));
+    }
+    Ok(Some(digits))
 }
 
 /// Income heads, in the order the default fee items use them.

@@ -2,8 +2,8 @@
 //! trial balance balances, 1100 Receivable equals the sum of the open
 //! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
 //! 2000 equals the students' credit, none of it below zero, 4900 equals the
-//! credit notes on invoices not cancelled, and credit note numbers run
-//! without a gap in each year.
+//! credit notes on invoices not cancelled, and credit note (CN) and receipt
+//! (RCT) numbers run 1..n without a gap in each year, as their counter says.
 
 use std::fmt;
 
@@ -43,7 +43,7 @@ pub struct Books {
     /// The sum of the credit notes on invoices not cancelled.
     pub credit_notes: Money,
     /// Each (series, year) whose numbers have a gap: "CN 2026: 3 numbers,
-    /// highest 4, counter at 4".
+    /// highest 4, counter at 4"; CN from credit notes, RCT from payments.
     pub numbering_gaps: Vec<String>,
 }
 
@@ -88,15 +88,19 @@ impl Books {
         let credit_notes = credit_note::standing_total(&mut *conn).await?;
         let numbering_gaps: Vec<String> = sqlx::query_scalar(
             "WITH numbered AS (
-                 SELECT split_part(number, '-', 2)::int AS year, split_part(number, '-', 3)::int AS n
-                   FROM credit_notes)
-             SELECT format('CN %s: %s numbers, highest %s, counter at %s', n.year, count(*), max(n.n),
-                           coalesce(c.last_no, 0))
+                 SELECT 'CN' AS series, split_part(number, '-', 2)::int AS year,
+                        split_part(number, '-', 3)::int AS n
+                   FROM credit_notes
+                 UNION ALL
+                 SELECT 'RCT', split_part(receipt_no, '-', 2)::int, split_part(receipt_no, '-', 3)::int
+                   FROM payments WHERE receipt_no IS NOT NULL)
+             SELECT format('%s %s: %s numbers, highest %s, counter at %s', n.series, n.year, count(*),
+                           max(n.n), coalesce(c.last_no, 0))
                FROM numbered n
-               LEFT JOIN document_counters c ON c.series = 'CN' AND c.year = n.year
-              GROUP BY n.year, c.last_no
+               LEFT JOIN document_counters c ON c.series = n.series AND c.year = n.year
+              GROUP BY n.series, n.year, c.last_no
              HAVING count(*) <> max(n.n) OR count(DISTINCT n.n) <> count(*) OR max(n.n) <> coalesce(c.last_no, 0)
-              ORDER BY n.year",
+              ORDER BY n.series, n.year",
         )
         .fetch_all(&mut *conn)
         .await?;
@@ -150,7 +154,7 @@ impl Books {
             ));
         }
         for gap in &self.numbering_gaps {
-            problems.push(format!("credit note numbers have a gap: {gap}"));
+            problems.push(format!("document numbers have a gap: {gap}"));
         }
         if self.negative_credits != 0 {
             problems.push(format!(

@@ -1,5 +1,6 @@
-//! payments.post: posts a recorded payment to the ledger. Posting is
-//! idempotent: a payment already POSTED is left alone.
+//! payments.post: posts a recorded payment to the ledger, numbering its
+//! receipt and queuing the receipt's notification. Posting is idempotent:
+//! a payment already POSTED is left alone.
 
 use shared::{
     chat::{
@@ -7,7 +8,7 @@ use shared::{
         followup,
         phrasing::{Lang, outcomes},
     },
-    db,
+    commands, db,
     domain::payment::{self, PostingStatus},
     jobs::PostPaymentJob,
 };
@@ -17,7 +18,7 @@ use crate::{Ctx, runner::Perform};
 impl Perform for PostPaymentJob {
     async fn perform(&self, ctx: &Ctx) -> shared::Result<()> {
         let mut tx = db::begin_tenant(&ctx.pool, self.school_id, None).await?;
-        let posted = payment::post(&mut tx, self.payment_id).await?;
+        let posted = commands::payments::post(&mut tx, self.school_id, self.payment_id).await?;
         if let (Some(link), Some(posted)) = (self.chat, &posted) {
             let line = outcomes::payment_posted(Lang::REPLY, posted.amount, posted.credit);
             let mut result = serde_json::to_value(posted).map_err(anyhow::Error::from)?;

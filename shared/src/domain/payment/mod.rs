@@ -1,8 +1,10 @@
 //! Payments: recorded by the api as PENDING, posted to the ledger by the
 //! worker (DR 1000 / CR 1100 oldest invoice first, excess to 2000 as the
 //! student's credit). Posting twice is refused by the journal's source key.
+//! Posting takes the payment's receipt number (RCT-YYYY-NNNNN, `receipt`).
 //! A POSTED payment may be reversed (`reverse`), never edited.
 
+pub mod receipt;
 mod reverse;
 
 pub use reverse::{Reversal, Reversed, reverse};
@@ -16,6 +18,8 @@ use super::{
     invoice,
     ledger::{self, Line, allocation, code},
     money::Money,
+    numbering::{self, Series},
+    student::BALANCE_SQL,
     text,
     text_enum::text_enum,
 };
@@ -126,6 +130,9 @@ pub struct Payment {
     pub reversal_reason: Option<String>,
     /// Who reversed it.
     pub reversed_by: Option<Uuid>,
+    /// RCT-YYYY-NNNNN, gapless per school and year of posting; null until
+    /// POSTED, kept when REVERSED.
+    pub receipt_no: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -143,6 +150,9 @@ pub struct Posted {
     pub amount: Money,
     pub applied: Vec<Applied>,
     pub credit: Money,
+    pub receipt_no: String,
+    /// The student's balance right after posting (negative: credit).
+    pub balance_after: Money,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -153,7 +163,7 @@ pub struct Applied {
 
 const COLUMNS: &str =
     "id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, created_at,
-     reversed_at, reversal_reason, reversed_by";
+     reversed_at, reversal_reason, reversed_by, receipt_no";
 
 /// Validates and records a PENDING payment; the caller enqueues its posting
 /// in the same transaction.
@@ -266,6 +276,9 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     ) {
         return Ok(None);
     }
+    // One posting per student at a time, so the balance a receipt shows
+    // after this payment is exactly the balance it left.
+    super::refund::lock_student(conn, payment.student_id).await?;
     // Oldest first; the named invoice alone when the payment names one.
     let open: Vec<(Uuid, rust_decimal::Decimal)> = sqlx::query_as(
         "SELECT id, balance FROM invoices
@@ -303,11 +316,29 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     for (invoice_id, amount) in &split.applied {
         invoice::record_payment(conn, *invoice_id, *amount).await?;
     }
-    sqlx::query("UPDATE payments SET posting_status = $2 WHERE id = $1")
-        .bind(payment.id)
-        .bind(PostingStatus::Posted)
-        .execute(&mut *conn)
-        .await?;
+    // The balance this payment left (the student is locked), and the year
+    // of posting in Nairobi by the journal entry's clock (the
+    // transaction's now()).
+    let (balance_after, year): (rust_decimal::Decimal, i32) = sqlx::query_as(sql!(
+        "SELECT {BALANCE_SQL}, extract(year FROM now() AT TIME ZONE 'Africa/Nairobi')::int
+           FROM students s WHERE s.id = $1"
+    ))
+    .bind(payment.student_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let balance_after = Money::from_decimal(balance_after);
+    // Last, so the school's counter row is held for as little as can be
+    // until commit; a rollback gives the number back.
+    let receipt_no = numbering::next(conn, Series::Receipt, year).await?;
+    sqlx::query(
+        "UPDATE payments SET posting_status = $2, receipt_no = $3, balance_after = $4 WHERE id = $1",
+    )
+    .bind(payment.id)
+    .bind(PostingStatus::Posted)
+    .bind(&receipt_no)
+    .bind(balance_after)
+    .execute(&mut *conn)
+    .await?;
     let posted = Posted {
         payment_id: payment.id,
         student_id: payment.student_id,
@@ -321,6 +352,8 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
             })
             .collect(),
         credit: split.credit,
+        receipt_no,
+        balance_after,
     };
     events::append(conn, "payment.posted", &posted).await?;
     Ok(Some(posted))

@@ -169,8 +169,8 @@ pub async fn send(conn: &mut PgConnection, run_id: Uuid) -> Result<Option<Sent>>
         }
         let notification_id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO notifications (school_id, id, type, subject, body, audience)
-             VALUES (app_school_id(), $1, $2, $3, $4, $5)",
+            "INSERT INTO notifications (school_id, id, type, kind, subject, body, audience)
+             VALUES (app_school_id(), $1, $2, 'REMINDER', $3, $4, $5)",
         )
         .bind(notification_id)
         .bind(channel)
