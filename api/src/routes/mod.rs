@@ -1,5 +1,6 @@
 //! One module per resource, each exposing `router()`; merged here.
 
+mod adjustments;
 mod auth;
 mod calendar;
 mod chats;
@@ -21,6 +22,7 @@ mod payments;
 mod refunds;
 mod reminders;
 mod schools;
+mod sponsors;
 mod students;
 
 use axum::Router;
@@ -46,6 +48,8 @@ pub fn all() -> Router<AppState> {
         .merge(invoices::router())
         .merge(payments::router())
         .merge(refunds::router())
+        .merge(adjustments::router())
+        .merge(sponsors::router())
         .merge(ledger::router())
         .merge(notifications::router())
         .merge(chats::router())

@@ -1,7 +1,9 @@
 //! The check of a school's books that tests and benchmarks end with: the
 //! trial balance balances, 1100 Receivable equals the sum of the open
-//! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
-//! and 2000 equals the students' credit, none of it below zero.
+//! invoice balances, 1000 Cash equals the POSTED payments (families' and
+//! sponsors') less the refunds, 2000 equals the students' credit, none of
+//! it below zero, and 1150 Sponsor Receivable equals the open sponsor
+//! shares less what sponsors paid on them, no share paid beyond itself.
 
 use std::fmt;
 
@@ -35,6 +37,12 @@ pub struct Books {
     pub students_credit: Money,
     /// How many students' credit is below zero (always none).
     pub negative_credits: i64,
+    /// The balance of 1150 Sponsor Receivable (debit side).
+    pub sponsor_receivable: Money,
+    /// The sum of `amount - paid` over sponsor shares not closed.
+    pub open_shares: Money,
+    /// How many sponsor shares are paid beyond their amount (always none).
+    pub overpaid_shares: i64,
 }
 
 impl Books {
@@ -51,6 +59,7 @@ impl Books {
         let (open_balances, posted_payments): (Money, Money) = sqlx::query_as(
             "SELECT (SELECT coalesce(sum(balance), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
                     (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')
+                    + (SELECT coalesce(sum(amount), 0) FROM sponsor_payments)
                     - (SELECT coalesce(sum(amount), 0) FROM refunds)",
         )
         .fetch_one(&mut *conn)
@@ -67,7 +76,17 @@ impl Books {
         )
         .fetch_one(&mut *conn)
         .await?;
+        let (open_shares, overpaid_shares): (Money, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(amount - paid) FILTER (WHERE closed_at IS NULL), 0)::numeric(14,2),
+                    count(*) FILTER (WHERE paid > amount OR paid < 0)
+               FROM sponsor_shares",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(Self {
+            sponsor_receivable: balance(code::SPONSOR_RECEIVABLE),
+            open_shares,
+            overpaid_shares,
             debits: trial.total_debit,
             credits: trial.total_credit,
             receivable: balance(code::RECEIVABLE),
@@ -105,6 +124,18 @@ impl Books {
             problems.push(format!(
                 "2000 is {} but the students' credit sums to {}",
                 self.unearned, self.students_credit
+            ));
+        }
+        if self.sponsor_receivable != self.open_shares {
+            problems.push(format!(
+                "1150 Sponsor Receivable is {} but the open sponsor shares sum to {}",
+                self.sponsor_receivable, self.open_shares
+            ));
+        }
+        if self.overpaid_shares != 0 {
+            problems.push(format!(
+                "{} sponsor shares are paid beyond their amount",
+                self.overpaid_shares
             ));
         }
         if self.negative_credits != 0 {
@@ -158,7 +189,7 @@ impl fmt::Display for Books {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {})",
+            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {}); 1150 = {} (open sponsor shares {})",
             self.debits,
             self.credits,
             self.receivable,
@@ -166,7 +197,9 @@ impl fmt::Display for Books {
             self.cash,
             self.posted_payments,
             self.unearned,
-            self.students_credit
+            self.students_credit,
+            self.sponsor_receivable,
+            self.open_shares
         )
     }
 }

@@ -1,6 +1,7 @@
 //! Cancelling an invoice nothing has been paid on: a reversing journal
-//! entry (DR each income account / CR 1100), status CANCELLED, the number
-//! kept and never given out again.
+//! entry (DR each income account / CR 1100, and CR 1150 or 4900 for what
+//! a sponsor carried or a discount took off), status CANCELLED, its
+//! sponsor shares closed, the number kept and never given out again.
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -12,7 +13,7 @@ use crate::{
     domain::{
         ledger::{self, Line},
         money::Money,
-        text,
+        sponsor, text,
     },
     error::{Error, Result},
 };
@@ -74,6 +75,9 @@ pub async fn cancel(
             ),
         ));
     }
+
+    // A sponsor's share is closed with the invoice, unless it paid on it.
+    sponsor::close_shares(conn, invoice_id, &before.number).await?;
 
     // The invoice's own entry, line for line, the other way round; an
     // invoice of zero was never posted and has nothing to reverse.
