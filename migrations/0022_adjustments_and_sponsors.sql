@@ -12,7 +12,8 @@
 -- invoice's `sponsored` holds it, it is posted DR 1150, and a
 -- sponsor_shares row records it, so 1150 = sum of open shares' amount -
 -- paid. Sponsor payments settle shares oldest first (DR 1000 / CR 1150),
--- each allocation a row of its own.
+-- each allocation a row of its own; reversing one (DR 1150 / CR 1000)
+-- takes its allocations back off the shares.
 
 -- Negative lines are adjustments (no fee item); fee lines stay >= 0.
 ALTER TABLE invoice_lines
@@ -121,7 +122,14 @@ CREATE TABLE sponsor_payments (
     paid_at     timestamptz   NOT NULL DEFAULT now(),
     recorded_by uuid          NOT NULL,
     created_at  timestamptz   NOT NULL DEFAULT now(),
+    -- A bounced cheque: reversed by a new entry, the shares it paid reopen.
+    reversed_at     timestamptz,
+    reversal_reason text,
+    reversed_by     uuid,
     CONSTRAINT sponsor_payments_pkey PRIMARY KEY (school_id, id),
+    CONSTRAINT sponsor_payments_reversal_complete CHECK (
+        (reversed_at IS NULL) = (reversal_reason IS NULL) AND (reversed_at IS NULL) = (reversed_by IS NULL)),
+    CONSTRAINT sponsor_payments_reversed_by_fk FOREIGN KEY (reversed_by) REFERENCES users (id),
     CONSTRAINT sponsor_payments_school_ref_key UNIQUE (school_id, method, txn_ref),
     CONSTRAINT sponsor_payments_amount_check CHECK (amount > 0),
     CONSTRAINT sponsor_payments_method_check CHECK (method IN ('MPESA', 'CASH', 'BANK', 'CHEQUE')),
@@ -132,7 +140,8 @@ CREATE TABLE sponsor_payments (
 );
 CREATE INDEX sponsor_payments_sponsor_idx ON sponsor_payments (school_id, sponsor_id);
 SELECT enable_tenant_rls('sponsor_payments');
-GRANT SELECT, INSERT ON sponsor_payments TO schoolops_app;
+-- Reversed, never edited otherwise.
+GRANT SELECT, INSERT, UPDATE ON sponsor_payments TO schoolops_app;
 
 CREATE TABLE sponsor_allocations (
     school_id  uuid          NOT NULL,

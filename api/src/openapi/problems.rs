@@ -86,6 +86,7 @@ const CATALOGUE: &[(u16, &str, &str)] = &[
     (404, "invitation_not_found", "no open invitation with that id for you (someone else's, expired, withdrawn, answered, or none)"),
     (404, "adjustment_not_found", "no such adjustment in this school"),
     (404, "sponsor_not_found", "no such sponsor in this school"),
+    (404, "sponsor_payment_not_found", "no such sponsor payment in this school"),
     (408, "body_timeout", "the body did not arrive in time"),
     (409, "email_taken", "an account with this email already exists"),
     (409, "already_member", "that address already belongs to a member of this school"),

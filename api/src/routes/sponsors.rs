@@ -3,6 +3,7 @@
 
 use axum::{http::StatusCode, response::Response};
 use shared::domain::{
+    payment::Reversal,
     role::Capability,
     sponsor::{self, NewSponsor, NewSponsorPayment, Sponsor, SponsorPayment, SponsorStatement},
 };
@@ -22,6 +23,41 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_sponsor))
         .routes(routes!(sponsor_statement))
         .routes(routes!(record_sponsor_payment))
+        .routes(routes!(reverse_sponsor_payment))
+}
+
+/// Reverse a sponsor's payment (BURSAR, ADMIN or OWNER): a bounced cheque.
+/// One reversing entry (DR 1150 per share it paid / CR 1000); the shares
+/// it paid are owed again. A second call answers the reversed payment and
+/// writes nothing.
+#[utoipa::path(post, path = "/sponsor-payments/{id}/reverse", tag = "sponsors",
+    params(SchoolHeader, IdempotencyKeyHeader, ("id" = Uuid, Path)),
+    request_body(content = Reversal, example = examples::reversal),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The payment with reversed_at, reversal_reason and reversed_by, and the shares it had paid (the same answer again on a second call)", body = SponsorPayment)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_field", "invalid_value"],
+        "403": ["insufficient_role"],
+        "404": ["sponsor_payment_not_found"]
+    }))))]
+async fn reverse_sponsor_payment(
+    tenant: Tenant,
+    key: Option<IdempotencyKey>,
+    Path(id): Path<Uuid>,
+    Json(body): Json<Reversal>,
+) -> Result<Response, ApiError> {
+    tenant.require(Capability::RecordPayments)?;
+    idempotent(
+        tenant,
+        key,
+        &(id, &body),
+        StatusCode::OK,
+        async |tenant: &mut Tenant| {
+            let user_id = tenant.user_id;
+            Ok(sponsor::reverse_payment(&mut tenant.tx, user_id, id, &body).await?)
+        },
+    )
+    .await
 }
 
 /// Add a sponsor (BURSAR, ADMIN or OWNER). Give a student an adjustment

@@ -99,6 +99,7 @@ const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/sponsors/{id}"),
     ("get", "/sponsors/{id}/statement"),
     ("post", "/sponsors/{id}/payments"),
+    ("post", "/sponsor-payments/{id}/reverse"),
     ("get", "/students/{id}/statement"),
     ("get", "/terms"),
     ("patch", "/terms/{id}"),

@@ -40,6 +40,7 @@ const ORDER: &[&str] = &[
     "POST /students/{id}/refunds",
     "POST /payments/{id}/reverse",
     "POST /sponsors/{id}/payments",
+    "POST /sponsor-payments/{id}/reverse",
     "POST /notifications/send",
     "POST /reminders/schedules",
     "PATCH /reminders/schedules/{id}",
@@ -99,6 +100,7 @@ impl Made {
             p if p.starts_with("/chats/") => "chat",
             p if p.starts_with("/payments/") => "payment",
             p if p.starts_with("/sponsors/") => "sponsor",
+            p if p.starts_with("/sponsor-payments/") => "sponsor_payment",
             p if p.starts_with("/members/") => {
                 let id = self.id("user", name);
                 return path.replace("{user_id}", id.as_str().unwrap());
@@ -197,6 +199,7 @@ impl Made {
             "POST /chats" => "chat",
             "POST /payments" => "payment",
             "POST /sponsors" => "sponsor",
+            "POST /sponsors/{id}/payments" => "sponsor_payment",
             "POST /invoices/generate" => "operation",
             _ => return,
         };

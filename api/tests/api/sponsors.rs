@@ -313,3 +313,69 @@ async fn a_sponsor_name_is_unique_and_an_unknown_sponsor_is_not_found() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reversing_a_bounced_sponsor_cheque_reopens_the_shares_it_paid_and_takes_the_cash_back() {
+    let app = TestApp::spawn().await;
+    let (bursar, sponsor, _) = sponsored_two_terms(&app).await;
+    let response = pay(
+        &bursar,
+        &sponsor,
+        json!({"amount": "9000", "method": "CHEQUE"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let payment: Value = response.json().await.unwrap();
+    assert_eq!(
+        assert_books_right(&app, &bursar)
+            .await
+            .sponsor_receivable
+            .to_string(),
+        "6000.00"
+    );
+
+    let path = format!(
+        "/sponsor-payments/{}/reverse",
+        payment["id"].as_str().unwrap()
+    );
+    let response = bursar
+        .post(&path, json!({"reason": "Cheque returned unpaid"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reversed: Value = response.json().await.unwrap();
+    assert_eq!(reversed["reversal_reason"], "Cheque returned unpaid");
+    assert_eq!(reversed["applied"].as_array().unwrap().len(), 2);
+    let books = assert_books_right(&app, &bursar).await;
+    assert_eq!(books.sponsor_receivable.to_string(), "15000.00");
+    assert_eq!(books.cash.to_string(), "0.00");
+
+    // A second call changes nothing.
+    let again: Value = bursar
+        .post(&path, json!({"reason": "Cheque returned unpaid"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["reversed_at"], reversed["reversed_at"]);
+    assert_books_right(&app, &bursar).await;
+    let (_, statement) = bursar
+        .get_json(&format!("/sponsors/{sponsor}/statement"))
+        .await;
+    assert_eq!(
+        (&statement["paid"], &statement["balance"]),
+        (&json!("0.00"), &json!("15000.00"))
+    );
+    assert_eq!(
+        statement["movements"].as_array().unwrap().last().unwrap()["kind"],
+        "REVERSAL"
+    );
+    // The reopened shares can be paid again.
+    let response = pay(
+        &bursar,
+        &sponsor,
+        json!({"amount": "15000", "method": "CASH"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_books_right(&app, &bursar).await;
+}

@@ -59,7 +59,7 @@ impl Books {
         let (open_balances, posted_payments): (Money, Money) = sqlx::query_as(
             "SELECT (SELECT coalesce(sum(balance), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
                     (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')
-                    + (SELECT coalesce(sum(amount), 0) FROM sponsor_payments)
+                    + (SELECT coalesce(sum(amount), 0) FROM sponsor_payments WHERE reversed_at IS NULL)
                     - (SELECT coalesce(sum(amount), 0) FROM refunds)",
         )
         .fetch_one(&mut *conn)

@@ -103,11 +103,11 @@ pub fn invoices(lang: Lang, preview: &InvoicesPreview) -> String {
         let adjusted = preview.adjusted.kes();
         text.push_str(&match lang {
             Lang::En => format!(
-                " Discounts, bursaries and sponsors take {adjusted} off ({} applied).",
+                " Discounts, bursaries and sponsored shares: {adjusted} ({} applied).",
                 preview.adjustments
             ),
             Lang::Sw => format!(
-                " Punguzo, basari na wafadhili wanaondoa {adjusted} ({} zimetumika).",
+                " Punguzo, basari na sehemu za wafadhili: {adjusted} ({} zimetumika).",
                 preview.adjustments
             ),
         });

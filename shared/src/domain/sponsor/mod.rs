@@ -1,11 +1,13 @@
 //! Sponsors (a county bursary, CDF, an NGO) and what they owe: the shares
 //! of invoices their adjustments carry (`sponsor_shares`, DR 1150 at
-//! generation), what they paid (`payment`), and their statement.
+//! generation), what they paid (`payment`, `reverse`), and their statement.
 
 mod payment;
+mod reverse;
 mod statement;
 
 pub use payment::{NewSponsorPayment, ShareApplied, SponsorPayment, record_payment};
+pub use reverse::reverse_payment;
 pub use statement::{Movement, SponsorStatement, statement};
 
 use chrono::{DateTime, Utc};

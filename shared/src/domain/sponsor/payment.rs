@@ -42,6 +42,10 @@ pub struct SponsorPayment {
     pub paid_at: DateTime<Utc>,
     pub recorded_by: Uuid,
     pub created_at: DateTime<Utc>,
+    /// Set once reversed (POST /sponsor-payments/{id}/reverse).
+    pub reversed_at: Option<DateTime<Utc>>,
+    pub reversal_reason: Option<String>,
+    pub reversed_by: Option<Uuid>,
     /// The shares it settled, oldest invoice first.
     #[sqlx(skip)]
     pub applied: Vec<ShareApplied>,
@@ -53,6 +57,10 @@ pub struct ShareApplied {
     pub student_id: Uuid,
     pub amount: Money,
 }
+
+pub(super) const COLUMNS: &str =
+    "id, sponsor_id, amount, method, txn_ref, paid_at, recorded_by, created_at,
+     reversed_at, reversal_reason, reversed_by";
 
 /// Records and posts a sponsor's payment in the caller's transaction.
 #[tracing::instrument(skip_all, fields(sponsor_id = %sponsor_id))]
@@ -100,11 +108,11 @@ pub async fn record_payment(
             format!("the sponsor owes {}; a payment cannot be more", owed.kes()),
         ));
     }
-    let mut payment: SponsorPayment = sqlx::query_as(
+    let mut payment: SponsorPayment = sqlx::query_as(sql!(
         "INSERT INTO sponsor_payments (school_id, id, sponsor_id, amount, method, txn_ref, paid_at, recorded_by)
          VALUES (app_school_id(), $1, $2, $3, $4, $5, coalesce($6, now()), $7)
-         RETURNING id, sponsor_id, amount, method, txn_ref, paid_at, recorded_by, created_at",
-    )
+         RETURNING {COLUMNS}"
+    ))
     .bind(Uuid::now_v7())
     .bind(sponsor_id)
     .bind(new.amount)

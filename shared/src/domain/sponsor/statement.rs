@@ -1,5 +1,6 @@
 //! A sponsor's statement: each share it was charged (per student and
-//! invoice), each cancelled share, each payment, with a running balance.
+//! invoice), each cancelled share, each payment and reversal, with a
+//! running balance.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ pub struct SponsorStatement {
 pub struct Movement {
     pub at: DateTime<Utc>,
     /// CHARGE (a share of an invoice), CANCELLED (that invoice was
-    /// cancelled) or PAYMENT.
+    /// cancelled), PAYMENT, or REVERSAL (that payment was reversed).
     pub kind: String,
     pub student_id: Option<Uuid>,
     pub admission_no: Option<String>,
@@ -53,7 +54,10 @@ pub async fn statement(conn: &mut PgConnection, sponsor_id: Uuid) -> Result<Spon
                FROM sponsor_shares sh WHERE sh.sponsor_id = $1 AND sh.closed_at IS NOT NULL
              UNION ALL
              SELECT p.paid_at, 2, 'PAYMENT', NULL, NULL, p.id, -p.amount, NULL, p.id
-               FROM sponsor_payments p WHERE p.sponsor_id = $1)
+               FROM sponsor_payments p WHERE p.sponsor_id = $1
+             UNION ALL
+             SELECT p.reversed_at, 3, 'REVERSAL', NULL, NULL, p.id, p.amount, NULL, p.id
+               FROM sponsor_payments p WHERE p.sponsor_id = $1 AND p.reversed_at IS NOT NULL)
          SELECT m.at, m.kind, m.student_id, s.admission_no, s.first_name || ' ' || s.last_name AS student_name,
                 m.invoice_id, i.number AS invoice_number, m.payment_id, m.amount, m.share_paid,
                 sum(m.amount) OVER (ORDER BY m.at, m.ord, m.tiebreak ROWS UNBOUNDED PRECEDING) AS balance
@@ -67,18 +71,26 @@ pub async fn statement(conn: &mut PgConnection, sponsor_id: Uuid) -> Result<Spon
     .await?;
     let charged: rust_decimal::Decimal = movements
         .iter()
-        .filter(|m| m.kind != "PAYMENT")
+        .filter(|m| m.kind == "CHARGE" || m.kind == "CANCELLED")
         .map(|m| m.amount.decimal())
         .sum();
     let paid: rust_decimal::Decimal = -movements
         .iter()
-        .filter(|m| m.kind == "PAYMENT")
+        .filter(|m| m.kind == "PAYMENT" || m.kind == "REVERSAL")
         .map(|m| m.amount.decimal())
         .sum::<rust_decimal::Decimal>();
+    // Sums that cancel out keep a sign ("-0.00"); zero is written "0.00".
+    let money = |sum: rust_decimal::Decimal| {
+        Money::from_decimal(if sum.is_zero() {
+            rust_decimal::Decimal::ZERO
+        } else {
+            sum
+        })
+    };
     Ok(SponsorStatement {
-        balance: Money::from_decimal(charged - paid),
-        charged: Money::from_decimal(charged),
-        paid: Money::from_decimal(paid),
+        balance: money(charged - paid),
+        charged: money(charged),
+        paid: money(paid),
         sponsor,
         movements,
     })
