@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{de, money::Money, text, text_enum::text_enum};
+use super::{de, money::Money, percent::Percent, text, text_enum::text_enum};
 use crate::{
     audit,
     error::{Error, Result},
@@ -38,7 +38,7 @@ pub struct NewAdjustment {
     pub kind: Kind,
     /// Percent off, more than 0 and at most 100, at most two decimals.
     /// Send exactly one of percent or amount.
-    pub percent: Option<Money>,
+    pub percent: Option<Percent>,
     /// KES off each invoice, more than 0; never more than the line (or
     /// invoice) it applies to.
     pub amount: Option<Money>,
@@ -63,7 +63,7 @@ pub struct Adjustment {
     pub id: Uuid,
     pub student_id: Uuid,
     pub kind: Kind,
-    pub percent: Option<Money>,
+    pub percent: Option<Percent>,
     pub amount: Option<Money>,
     pub item: Option<String>,
     pub term: Option<i16>,
@@ -90,10 +90,10 @@ const COLUMNS: &str = "id, student_id, kind, percent, amount, item, term, year, 
                        created_by, created_at, ended_at, ended_by";
 
 /// The percent and amount as sent, checked: exactly one, in range.
-fn measure(new: &NewAdjustment) -> Result<(Option<Money>, Option<Money>)> {
+fn measure(new: &NewAdjustment) -> Result<(Option<Percent>, Option<Money>)> {
     match (new.percent, new.amount) {
         (Some(percent), None) => {
-            if percent.decimal() <= Decimal::ZERO || percent.decimal() > Decimal::ONE_HUNDRED {
+            if !percent.in_range() {
                 return Err(Error::invalid(
                     "invalid_percent",
                     "percent must be more than 0 and at most 100",

@@ -17,6 +17,7 @@ pub mod notification;
 pub mod numbering;
 pub mod operation;
 pub mod payment;
+pub mod percent;
 pub mod phone;
 pub mod refund;
 pub mod reminder;

@@ -5,12 +5,11 @@
 //! Applied in `invoice::generate`; one optional row per school.
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{money::Money, text};
+use super::{percent::Percent, text};
 use crate::{
     audit,
     error::{Error, Result},
@@ -21,7 +20,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct SetSiblingDiscount {
     /// More than 0, at most 100, at most two decimals.
-    pub percent: Money,
+    pub percent: Percent,
     /// The first child (by admission date) who gets it: 2 to 20.
     #[schema(minimum = 2, maximum = 20)]
     pub from_child: i32,
@@ -31,7 +30,7 @@ pub struct SetSiblingDiscount {
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SiblingDiscount {
-    pub percent: Money,
+    pub percent: Percent,
     pub from_child: i32,
     pub item: Option<String>,
     pub updated_by: Uuid,
@@ -64,9 +63,7 @@ pub async fn set(
             None
         }
         Some(rule) => {
-            if rule.percent.decimal() <= Decimal::ZERO
-                || rule.percent.decimal() > Decimal::ONE_HUNDRED
-            {
+            if !rule.percent.in_range() {
                 return Err(Error::invalid(
                     "invalid_percent",
                     "percent must be more than 0 and at most 100",
