@@ -1,13 +1,15 @@
 //! The books stay right whatever the fee office does, in whatever order:
 //! random sequences of the money operations (generate a term, pay matched
-//! and overpaid, charge a one-off, cancel, reverse, refund, credit note),
-//! each run through the same domain functions and transactions the api and
-//! the worker use, and after every step the books are checked: the trial
-//! balance balances, 1100 equals the open invoice balances, 1000 the posted
-//! payments less refunds, 2000 the students' credit (none below zero), 4900
-//! the credit notes of live invoices, every student's ledger balance equals
-//! their open invoices less their credit, and every number sequence (INV,
-//! CN) is gapless. A refused operation must be refused as a client error
+//! and overpaid, charge a one-off, cancel, reverse, refund, credit note,
+//! sponsor payment and its reversal) on a class with a sponsored bursary
+//! and a standing discount, each run through the same domain functions and
+//! transactions the api and the worker use, and after every step the books
+//! are checked (`Books`): the trial balance balances, 1100 equals the open
+//! invoice balances, 1150 what sponsors owe, 1000 the posted payments less
+//! refunds, 2000 the students' credit (none below zero), 4900 the credit
+//! notes and discount lines of live invoices, every student's ledger
+//! balance equals their open invoices less their credit, and every number
+//! sequence (INV, CN, RCT) is gapless. A refused operation must be refused as a client error
 //! (a 4xx), never fail inside; one the books cannot afford (a refund or a
 //! credit note beyond what there is) must be refused.
 
@@ -18,10 +20,12 @@ use proptest::{
     test_runner::{Config, TestCaseError, TestRunner},
 };
 use rust_decimal::Decimal;
+use serde_json::json;
 use shared::{
     Error,
     db::{self, Tx},
     domain::{
+        adjustment::{self, NewAdjustment},
         credit_note::{self, NewCreditNote},
         invoice::{
             self,
@@ -34,6 +38,7 @@ use shared::{
         operation,
         payment::{self, Method, NewPayment, Reversal},
         refund::{self, NewRefund},
+        sponsor::{self, NewSponsor, NewSponsorPayment},
     },
     testing::{
         Books, app_pool, fresh_database,
@@ -69,6 +74,11 @@ enum Op {
     /// A credit note taking a share of the nth invoice's balance, in
     /// tenths; over 10 must be refused.
     CreditNote { invoice: usize, tenths: u32 },
+    /// The county pays a share of what it owes, in tenths; over 10 must
+    /// be refused.
+    SponsorPay { tenths: u32 },
+    /// Reverses the nth sponsor payment (a bounced cheque).
+    SponsorReverse { payment: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -81,6 +91,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..8).prop_map(|payment| Op::Reverse { payment }),
         1 => (0..PUPILS, 1u32..=12).prop_map(|(pupil, tenths)| Op::Refund { pupil, tenths }),
         2 => (0usize..8, 1u32..=12).prop_map(|(invoice, tenths)| Op::CreditNote { invoice, tenths }),
+        2 => (1u32..=12).prop_map(|tenths| Op::SponsorPay { tenths }),
+        1 => (0usize..8).prop_map(|payment| Op::SponsorReverse { payment }),
     ]
 }
 
@@ -90,6 +102,7 @@ struct School {
     school_id: Uuid,
     class_id: Uuid,
     pupils: Vec<Uuid>,
+    sponsor: Uuid,
     refs: u32,
 }
 
@@ -107,6 +120,30 @@ impl School {
             .await
             .unwrap();
         let pupils = seed::students(&mut tx, class_id, PUPILS).await.unwrap();
+        // The county carries 40% of the first pupil's tuition; the second
+        // pupil has 1,000 off every invoice.
+        let sponsor = sponsor::create(
+            &mut tx,
+            seeded.user_id,
+            &NewSponsor {
+                name: "County Bursary".into(),
+                contact: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+        let standing = [
+            json!({"student_id": pupils[0], "kind": "BURSARY", "percent": "40", "item": "Tuition",
+                   "sponsor_id": sponsor, "reason": "County bursary"}),
+            json!({"student_id": pupils[1], "kind": "DISCOUNT", "amount": "1000", "reason": "Staff child"}),
+        ];
+        for new in standing {
+            let new: NewAdjustment = serde_json::from_value(new).unwrap();
+            adjustment::create(&mut tx, seeded.user_id, &new)
+                .await
+                .unwrap();
+        }
         tx.commit().await.unwrap();
         School {
             pool: pool.clone(),
@@ -114,6 +151,7 @@ impl School {
             school_id: seeded.school_id,
             class_id,
             pupils,
+            sponsor,
             refs: 0,
         }
     }
@@ -292,6 +330,50 @@ impl School {
                 }
                 None => Err(Error::not_found("invoice")),
             },
+            Op::SponsorPay { tenths } => {
+                let sponsor = self.sponsor;
+                async {
+                    let owed = sponsor::get(&mut tx, sponsor).await?.balance;
+                    let amount =
+                        (owed.decimal() * Decimal::from(*tenths) / Decimal::from(10)).round_dp(2);
+                    if amount <= Decimal::ZERO {
+                        return Err(Error::conflict(
+                            "payment_exceeds_sponsor_balance",
+                            "the sponsor owes nothing",
+                        ));
+                    }
+                    self.refs += 1;
+                    let new = NewSponsorPayment {
+                        amount: Money::from_decimal(amount),
+                        method: Method::Bank,
+                        txn_ref: Some(format!("EFT{:07}", self.refs)),
+                        paid_at: None,
+                    };
+                    let paid = sponsor::record_payment(&mut tx, actor, sponsor, &new).await;
+                    match (&paid, amount > owed.decimal()) {
+                        (Ok(_), true) => Err(Error::Internal(anyhow::anyhow!(
+                            "a sponsor payment of {amount} was taken against {owed} owed"
+                        ))),
+                        _ => paid.map(|_| ()),
+                    }
+                }
+                .await
+            }
+            Op::SponsorReverse { payment } => {
+                match pick(&self.ids("sponsor_payments").await, *payment) {
+                    Some(id) => sponsor::reverse_payment(
+                        &mut tx,
+                        actor,
+                        id,
+                        &Reversal {
+                            reason: "Cheque returned".into(),
+                        },
+                    )
+                    .await
+                    .map(|_| ()),
+                    None => Err(Error::not_found("sponsor payment")),
+                }
+            }
         };
         match outcome {
             Ok(()) => tx.commit().await.map(|()| true).map_err(|e| e.to_string()),
@@ -379,6 +461,8 @@ impl Op {
             Op::Reverse { .. } => "reverse",
             Op::Refund { .. } => "refund",
             Op::CreditNote { .. } => "credit note",
+            Op::SponsorPay { .. } => "sponsor payment",
+            Op::SponsorReverse { .. } => "sponsor reversal",
         }
     }
 }
@@ -458,7 +542,13 @@ fn the_books_stay_right_after_any_sequence_of_money_operations() {
         let (done, _) = tally.get(kind).copied().unwrap_or_default();
         assert!(done > 0, "no {kind} succeeded in the whole run: {tally:?}");
     }
-    for kind in ["cancel", "reverse", "refund", "credit note"] {
+    for kind in [
+        "cancel",
+        "reverse",
+        "refund",
+        "credit note",
+        "sponsor payment",
+    ] {
         let (_, refused) = tally.get(kind).copied().unwrap_or_default();
         assert!(
             refused > 0,

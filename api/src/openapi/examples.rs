@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 const CLASS_ID: &str = "0197a3c1-4e2b-7c10-9a55-3f6d2e8b4a01";
 const STUDENT_ID: &str = "0197a3c1-5b7d-7e21-8c44-1a2b3c4d5e02";
 const GUARDIAN_ID: &str = "0197a3c1-6c8e-7f32-9d55-2b3c4d5e6f03";
+const SPONSOR_ID: &str = "0197a3c1-7d9f-7a43-8e66-3c4d5e6f7a04";
 
 pub fn registration() -> Value {
     json!({"email": "bursar@imara.ac.ke", "full_name": "Grace Wanjiru", "password": "Imara-2025-pass"})
@@ -167,4 +168,22 @@ pub fn new_session() -> Value {
 
 pub fn new_message() -> Value {
     json!({"content": "How much has Grade 4 East paid for term 1 2025?"})
+}
+
+pub fn new_adjustment() -> Value {
+    json!({"student_id": STUDENT_ID, "kind": "BURSARY", "percent": "50", "item": "Tuition",
+           "year": 2025, "sponsor_id": SPONSOR_ID, "reason": "County bursary 2025"})
+}
+
+pub fn sibling_discount() -> Value {
+    json!({"percent": "10", "from_child": 2, "item": "Tuition"})
+}
+
+pub fn new_sponsor() -> Value {
+    json!({"name": "Nairobi County Bursary", "contact": "Ward bursary office, 0722 000 111"})
+}
+
+pub fn new_sponsor_payment() -> Value {
+    json!({"amount": "5000.00", "method": "BANK", "txn_ref": "EFT-2025-0314",
+           "paid_at": "2025-03-14T10:00:00+03:00"})
 }

@@ -48,7 +48,7 @@ use crate::error::Problem;
     modifiers(&BearerAuth),
     tags(
         (name = "auth"), (name = "schools"), (name = "members"), (name = "calendar"), (name = "classes"),
-        (name = "guardians"), (name = "students"), (name = "fees"), (name = "invoices"), (name = "payments"), (name = "notifications"), (name = "chat"), (name = "reminders"),
+        (name = "guardians"), (name = "students"), (name = "fees"), (name = "invoices"), (name = "payments"), (name = "sponsors"), (name = "notifications"), (name = "chat"), (name = "reminders"),
         (name = "ledger"), (name = "operations"), (name = "events"), (name = "operations side")
     )
 )]

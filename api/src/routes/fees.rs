@@ -1,9 +1,10 @@
-//! /fees/structures
+//! /fees/structures and /fees/sibling-discount
 
 use axum::http::StatusCode;
 use shared::domain::{
     fees::{self, FeeStructure, FeeStructureChanges, NewFeeStructure},
     role::Capability,
+    sibling_discount::{self, SetSiblingDiscount, SiblingDiscount},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -19,6 +20,62 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_structures, create_structure))
         .routes(routes!(get_structure, update_structure))
+        .routes(routes!(
+            get_sibling_discount,
+            set_sibling_discount,
+            remove_sibling_discount
+        ))
+}
+
+/// The school's sibling discount; null when it has none.
+#[utoipa::path(get, path = "/fees/sibling-discount", tag = "fees", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, description = "The rule, or null", body = Option<SiblingDiscount>)),
+    extensions(("x-problem-codes" = json!({}))))]
+async fn get_sibling_discount(
+    mut tenant: Tenant,
+) -> Result<Json<Option<SiblingDiscount>>, ApiError> {
+    let rule = sibling_discount::get(&mut tenant.tx).await?;
+    tenant.commit().await?;
+    Ok(Json(rule))
+}
+
+/// Set the sibling discount (BURSAR, ADMIN or OWNER); DELETE turns it off.
+/// Children sharing a primary guardian, ACTIVE, ordered by
+/// admission date: the `from_child`th and later get `percent` off the
+/// compulsory fees (or off `item` only) of every invoice generated from
+/// now on, as a negative line ("Sibling discount (2nd child, 10%)").
+#[utoipa::path(put, path = "/fees/sibling-discount", tag = "fees", params(SchoolHeader),
+    request_body(content = SetSiblingDiscount, example = examples::sibling_discount),
+    security(("bearer" = [])), responses((status = 200, description = "The rule as set", body = SiblingDiscount)),
+    extensions(("x-problem-codes" = json!({
+        "400": ["invalid_percent", "invalid_from_child", "invalid_field", "invalid_value"],
+        "403": ["insufficient_role"],
+        "422": ["unknown_fee_item"]
+    }))))]
+async fn set_sibling_discount(
+    mut tenant: Tenant,
+    Json(rule): Json<SetSiblingDiscount>,
+) -> Result<Json<Option<SiblingDiscount>>, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let rule = sibling_discount::set(&mut tenant.tx, tenant.user_id, Some(&rule)).await?;
+    tenant.commit().await?;
+    Ok(Json(rule))
+}
+
+/// Turn the sibling discount off (BURSAR, ADMIN or OWNER): later
+/// generations charge every child in full; issued invoices keep their
+/// lines. A request body must be a JSON object, so this is the `null` of
+/// PUT. Answers null.
+#[utoipa::path(delete, path = "/fees/sibling-discount", tag = "fees", params(SchoolHeader), security(("bearer" = [])),
+    responses((status = 200, description = "null: the school has no sibling discount now", body = Option<SiblingDiscount>)),
+    extensions(("x-problem-codes" = json!({"403": ["insufficient_role"]}))))]
+async fn remove_sibling_discount(
+    mut tenant: Tenant,
+) -> Result<Json<Option<SiblingDiscount>>, ApiError> {
+    tenant.require(Capability::ManageFees)?;
+    let rule = sibling_discount::set(&mut tenant.tx, tenant.user_id, None).await?;
+    tenant.commit().await?;
+    Ok(Json(rule))
 }
 
 /// Fee structures with their items.

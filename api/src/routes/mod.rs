@@ -1,5 +1,6 @@
 //! One module per resource, each exposing `router()`; merged here.
 
+mod adjustments;
 mod auth;
 mod calendar;
 mod chats;
@@ -23,6 +24,7 @@ mod receipts;
 mod refunds;
 mod reminders;
 mod schools;
+mod sponsors;
 mod students;
 
 use axum::Router;
@@ -50,6 +52,8 @@ pub fn all() -> Router<AppState> {
         .merge(payments::router())
         .merge(receipts::router())
         .merge(refunds::router())
+        .merge(adjustments::router())
+        .merge(sponsors::router())
         .merge(ledger::router())
         .merge(notifications::router())
         .merge(chats::router())

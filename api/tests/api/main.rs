@@ -2,6 +2,7 @@
 //! runtime role, one fresh database per test.
 
 mod adhoc_invoices;
+mod adjustments;
 mod adversarial_input;
 mod adversarial_logins;
 mod adversarial_money;
@@ -55,6 +56,7 @@ mod schools;
 mod seed_literal;
 mod sign_in_flood;
 mod smtp;
+mod sponsors;
 mod stalled_bodies;
 mod students;
 mod tenancy;

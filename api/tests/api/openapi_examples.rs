@@ -32,6 +32,9 @@ const ORDER: &[&str] = &[
     "PATCH /students/{id}",
     "POST /fees/structures",
     "PATCH /fees/structures/{id}",
+    "PUT /fees/sibling-discount",
+    "POST /sponsors",
+    "POST /adjustments",
     "POST /invoices/generate",
     "POST /invoices",
     "POST /invoices/{id}/credit-notes",
@@ -39,6 +42,8 @@ const ORDER: &[&str] = &[
     "POST /payments",
     "POST /students/{id}/refunds",
     "POST /payments/{id}/reverse",
+    "POST /sponsors/{id}/payments",
+    "POST /sponsor-payments/{id}/reverse",
     "POST /notifications/send",
     "POST /reminders/schedules",
     "PATCH /reminders/schedules/{id}",
@@ -76,6 +81,7 @@ impl Made {
                             "guardian_ids" => json!([self.id("guardian", name)]),
                             "student_ids" => json!([self.id("student", name)]),
                             "invoice_id" => self.id("invoice", name),
+                            "sponsor_id" => self.id("sponsor", name),
                             "refresh_token" => self.id("refresh_token", name),
                             _ => self.fill(name, value),
                         };
@@ -97,6 +103,8 @@ impl Made {
             p if p.starts_with("/reminders/schedules/") => "schedule",
             p if p.starts_with("/chats/") => "chat",
             p if p.starts_with("/payments/") => "payment",
+            p if p.starts_with("/sponsors/") => "sponsor",
+            p if p.starts_with("/sponsor-payments/") => "sponsor_payment",
             p if p.starts_with("/schools/") => {
                 let school = self.school.expect("a school made first");
                 return path.replace("{id}", &school.to_string());
@@ -158,6 +166,24 @@ impl Made {
         tx.commit().await.unwrap();
     }
 
+    /// A term 3 invoice for the student, generated as the worker would, so
+    /// the example adjustment's sponsor owes its share.
+    async fn sponsored_invoice(&self, app: &TestApp) {
+        use shared::domain::invoice::generate;
+        let mut tx = app.tenant_tx(self.school.unwrap()).await;
+        let id = |kind| -> Uuid {
+            self.id(kind, "sponsored")
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        generate::batch(&mut tx, id("operation"), &[id("student")], 3, 2025, &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     /// Remembers what the answer to `name` made.
     fn note(&mut self, name: &str, body: &Value) {
         let kind = match name {
@@ -180,6 +206,9 @@ impl Made {
             "POST /reminders/schedules" => "schedule",
             "POST /chats" => "chat",
             "POST /payments" => "payment",
+            "POST /sponsors" => "sponsor",
+            "POST /sponsors/{id}/payments" => "sponsor_payment",
+            "POST /invoices/generate" => "operation",
             _ => return,
         };
         self.ids.insert(kind, body["id"].clone());
@@ -228,6 +257,9 @@ async fn every_request_body_example_is_accepted_and_answered_as_documented() {
         }
         if *name == "POST /payments/{id}/reverse" {
             made.post_payments(&app, false).await;
+        }
+        if *name == "POST /sponsors/{id}/payments" {
+            made.sponsored_invoice(&app).await;
         }
         let example = &operation["requestBody"]["content"]["application/json"]["example"];
         let body = made.fill(name, example);

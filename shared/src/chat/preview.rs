@@ -82,6 +82,8 @@ async fn invoices(conn: &mut PgConnection, request: &GenerateInvoices) -> Result
         priced_by: &priced_by,
         term_ended,
         default_only: &default_only,
+        adjustments: preview.adjustments,
+        adjusted: preview.adjusted_amount,
     };
     if preview.to_invoice == 0 {
         return Ok(Err(previews::nothing_to_invoice(Lang::REPLY, &said)));

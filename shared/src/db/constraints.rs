@@ -176,6 +176,30 @@ const KNOWN: &[(&str, ErrorKind, &str, &str)] = &[
         "duplicate_reminder_schedule",
         "a reminder schedule with this name already exists",
     ),
+    (
+        "adjustments_student_fk",
+        ErrorKind::Rule,
+        "unknown_student",
+        "student_id does not name a student of this school",
+    ),
+    (
+        "adjustments_sponsor_fk",
+        ErrorKind::Rule,
+        "unknown_sponsor",
+        "sponsor_id does not name a sponsor of this school",
+    ),
+    (
+        "sponsors_school_name_key",
+        ErrorKind::Conflict,
+        "duplicate_sponsor",
+        "a sponsor with this name already exists",
+    ),
+    (
+        "sponsor_payments_school_ref_key",
+        ErrorKind::Conflict,
+        "duplicate_payment_reference",
+        "a payment with this reference was already recorded",
+    ),
 ];
 
 /// Invariants whose violation is our bug, never the caller's: stay 500.

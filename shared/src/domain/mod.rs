@@ -1,6 +1,7 @@
 //! The school's domain: value types that can only hold valid values, and one
 //! module per resource with the queries that read and write it.
 
+pub mod adjustment;
 pub mod calendar;
 pub mod chat;
 pub mod class;
@@ -17,11 +18,14 @@ pub mod notification;
 pub mod numbering;
 pub mod operation;
 pub mod payment;
+pub mod percent;
 pub mod phone;
 pub mod refund;
 pub mod reminder;
 pub mod role;
 pub mod school;
+pub mod sibling_discount;
+pub mod sponsor;
 pub mod statement;
 pub mod student;
 pub mod text;

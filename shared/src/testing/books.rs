@@ -1,9 +1,12 @@
 //! The check of a school's books that tests and benchmarks end with: the
 //! trial balance balances, 1100 Receivable equals the sum of the open
-//! invoice balances, 1000 Cash equals the POSTED payments less the refunds,
-//! 2000 equals the students' credit, none of it below zero, 4900 equals the
-//! credit notes on invoices not cancelled, and credit note (CN) and receipt
-//! (RCT) numbers run 1..n without a gap in each year, as their counter says.
+//! invoice balances, 1000 Cash equals the POSTED payments (families' and
+//! sponsors') less the refunds, 2000 equals the students' credit, none of
+//! it below zero, 1150 Sponsor Receivable equals the open sponsor shares
+//! less what sponsors paid on them (no share paid beyond itself), 4900
+//! equals the credit notes and discount lines of invoices not cancelled,
+//! and credit note (CN) and receipt (RCT) numbers run 1..n without a gap
+//! in each year, as their counter says.
 
 use std::fmt;
 
@@ -40,11 +43,18 @@ pub struct Books {
     pub negative_credits: i64,
     /// The balance of 4900 Discounts & Waivers (debit side).
     pub discounts: Money,
-    /// The sum of the credit notes on invoices not cancelled.
+    /// The credit notes and the discount lines (standing adjustments,
+    /// the sibling discount) of invoices not cancelled.
     pub credit_notes: Money,
     /// Each (series, year) whose numbers have a gap: "CN 2026: 3 numbers,
     /// highest 4, counter at 4"; CN from credit notes, RCT from payments.
     pub numbering_gaps: Vec<String>,
+    /// The balance of 1150 Sponsor Receivable (debit side).
+    pub sponsor_receivable: Money,
+    /// The sum of `amount - paid` over sponsor shares not closed.
+    pub open_shares: Money,
+    /// How many sponsor shares are paid beyond their amount (always none).
+    pub overpaid_shares: i64,
 }
 
 impl Books {
@@ -61,6 +71,7 @@ impl Books {
         let (open_balances, posted_payments): (Money, Money) = sqlx::query_as(
             "SELECT (SELECT coalesce(sum(balance), 0) FROM invoices WHERE status IN ('UNPAID', 'PARTIAL')),
                     (SELECT coalesce(sum(amount), 0) FROM payments WHERE posting_status = 'POSTED')
+                    + (SELECT coalesce(sum(amount), 0) FROM sponsor_payments WHERE reversed_at IS NULL)
                     - (SELECT coalesce(sum(amount), 0) FROM refunds)",
         )
         .fetch_one(&mut *conn)
@@ -85,7 +96,16 @@ impl Books {
         .bind(code::DISCOUNTS)
         .fetch_one(&mut *conn)
         .await?;
-        let credit_notes = credit_note::standing_total(&mut *conn).await?;
+        let discount_lines: Money = sqlx::query_scalar(
+            "SELECT coalesce(-sum(l.amount), 0)::numeric(14,2)
+               FROM invoice_lines l JOIN invoices i ON i.school_id = l.school_id AND i.id = l.invoice_id
+              WHERE l.amount < 0 AND i.status <> 'CANCELLED'",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let credit_notes = Money::from_decimal(
+            credit_note::standing_total(&mut *conn).await?.decimal() + discount_lines.decimal(),
+        );
         let numbering_gaps: Vec<String> = sqlx::query_scalar(
             "WITH numbered AS (
                  SELECT 'CN' AS series, split_part(number, '-', 2)::int AS year,
@@ -104,10 +124,20 @@ impl Books {
         )
         .fetch_all(&mut *conn)
         .await?;
+        let (open_shares, overpaid_shares): (Money, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(amount - paid) FILTER (WHERE closed_at IS NULL), 0)::numeric(14,2),
+                    count(*) FILTER (WHERE paid > amount OR paid < 0)
+               FROM sponsor_shares",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
         Ok(Self {
             discounts,
             credit_notes,
             numbering_gaps,
+            sponsor_receivable: balance(code::SPONSOR_RECEIVABLE),
+            open_shares,
+            overpaid_shares,
             debits: trial.total_debit,
             credits: trial.total_credit,
             receivable: balance(code::RECEIVABLE),
@@ -149,12 +179,24 @@ impl Books {
         }
         if self.discounts != self.credit_notes {
             problems.push(format!(
-                "4900 Discounts & Waivers is {} but the credit notes on invoices not cancelled sum to {}",
+                "4900 Discounts & Waivers is {} but the credit notes and discount lines of invoices not cancelled sum to {}",
                 self.discounts, self.credit_notes
             ));
         }
         for gap in &self.numbering_gaps {
             problems.push(format!("document numbers have a gap: {gap}"));
+        }
+        if self.sponsor_receivable != self.open_shares {
+            problems.push(format!(
+                "1150 Sponsor Receivable is {} but the open sponsor shares sum to {}",
+                self.sponsor_receivable, self.open_shares
+            ));
+        }
+        if self.overpaid_shares != 0 {
+            problems.push(format!(
+                "{} sponsor shares are paid beyond their amount",
+                self.overpaid_shares
+            ));
         }
         if self.negative_credits != 0 {
             problems.push(format!(
@@ -207,7 +249,7 @@ impl fmt::Display for Books {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {}); 4900 = {} (credit notes {})",
+            "debits {} = credits {}; 1100 = {} (open invoice balances {}); 1000 = {} (posted payments less refunds {}); 2000 = {} (students' credit {}); 4900 = {} (credit notes {}); 1150 = {} (open sponsor shares {})",
             self.debits,
             self.credits,
             self.receivable,
@@ -217,7 +259,9 @@ impl fmt::Display for Books {
             self.unearned,
             self.students_credit,
             self.discounts,
-            self.credit_notes
+            self.credit_notes,
+            self.sponsor_receivable,
+            self.open_shares
         )
     }
 }

@@ -142,6 +142,8 @@ mod tests {
             priced_by: &[("Grade 4", "Grade 4 fees (Grade 4, any term, any year)")],
             term_ended: true,
             default_only: &["Grade 5"],
+            adjustments: 1,
+            adjusted: kes("1500"),
         };
         let payment = previews::PaymentPreview {
             amount: kes("12000"),

@@ -44,6 +44,9 @@ pub struct InvoicesPreview<'a> {
     pub term_ended: bool,
     /// Grade levels only the school's catch-all default structure prices.
     pub default_only: &'a [&'a str],
+    /// Discounts, bursaries and sponsored shares that apply, and their sum.
+    pub adjustments: i64,
+    pub adjusted: Money,
 }
 
 /// Why a run would make no invoice.
@@ -94,6 +97,19 @@ pub fn invoices(lang: Lang, preview: &InvoicesPreview) -> String {
         text.push_str(&match lang {
             Lang::En => format!(" Fees from {}.", each.join("; ")),
             Lang::Sw => format!(" Ada kutoka {}.", each.join("; ")),
+        });
+    }
+    if preview.adjustments > 0 {
+        let adjusted = preview.adjusted.kes();
+        text.push_str(&match lang {
+            Lang::En => format!(
+                " Discounts, bursaries and sponsored shares: {adjusted} ({} applied).",
+                preview.adjustments
+            ),
+            Lang::Sw => format!(
+                " Punguzo, basari na sehemu za wafadhili: {adjusted} ({} zimetumika).",
+                preview.adjustments
+            ),
         });
     }
     if preview.term_ended {

@@ -1,7 +1,9 @@
 //! Cancelling an invoice nothing has been paid on: a reversing journal
-//! entry (DR each income account / CR 1100, and DR 1100 / CR 4900 for each
-//! credit note on it), status CANCELLED, the number kept and never given
-//! out again.
+//! Cancelling an invoice nothing has been paid on: a reversing journal
+//! entry (DR each income account / CR 1100, and CR 1150 or 4900 for what
+//! a sponsor carried or a discount line took off; DR 1100 / CR 4900 for
+//! each credit note on it), status CANCELLED, its sponsor shares closed,
+//! the number kept and never given out again.
 
 use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
@@ -14,7 +16,7 @@ use crate::{
         credit_note,
         ledger::{self, Line},
         money::Money,
-        text,
+        sponsor, text,
     },
     error::{Error, Result},
 };
@@ -77,11 +79,15 @@ pub async fn cancel(
         ));
     }
 
+    // A sponsor's share is closed with the invoice, unless it paid on it.
+    sponsor::close_shares(conn, invoice_id, &before.number).await?;
+
     // The invoice's own entry and its credit notes' entries, line for line,
     // the other way round: 1100 comes back to what it was before the
-    // invoice, and 4900 gives back what the notes took off (the notes
-    // themselves stay, never edited, as the record). An invoice of zero was
-    // never posted and has nothing to reverse.
+    // invoice, 1150 and 4900 give back what sponsors carried and discounts
+    // and notes took off (the notes themselves stay, never edited, as the
+    // record). An invoice of zero was never posted and has nothing to
+    // reverse.
     let posted: Vec<(
         Uuid,
         Option<Uuid>,

@@ -157,6 +157,17 @@ pub async fn students(conn: &mut PgConnection, request: &GenerateInvoices) -> Re
 /// structure's `due_days` after the term starts, or after today for a term
 /// the school has no dates for). Shared by `batch`, which issues it, and
 /// `preview`. Structures are matched once per level, not per student.
+///
+/// Then what comes off (`applied`): the school's sibling discount for the
+/// `from_child`th and later ACTIVE child of a primary guardian (by
+/// admission date, `students.created_at`), then the student's standing
+/// adjustments for the term and year, sponsored ones last. Each takes its
+/// percent of its base (the named item's line, else every line; the
+/// sibling discount's default base is the compulsory lines), rounded half
+/// up to the cent, or its amount, never more than its base; and never more
+/// than what earlier ones left of the invoice, so a total is never below
+/// zero. Discounts and bursaries lower `total` (negative lines on 4900);
+/// sponsored shares stay in `total` and become `sponsored` (owed on 1150).
 const PLAN: &str = "targets AS (
              SELECT s.id AS student_id, s.admission_no, c.level_id,
                     EXISTS (SELECT 1 FROM invoices i WHERE i.student_id = s.id AND i.term = $2 AND i.year = $3 AND i.kind = 'TERM' AND i.status <> 'CANCELLED') AS invoiced
@@ -184,18 +195,73 @@ const PLAN: &str = "targets AS (
                CROSS JOIN term_start ts
               WHERE NOT t.invoiced),
          lines AS (
-             SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id
+             SELECT c.student_id, i.id AS fee_item_id, i.name, i.amount, i.income_account_id, i.optional
                FROM chosen c JOIN fee_items i ON i.fee_structure_id = c.structure_id
               WHERE NOT i.optional OR lower(i.name) = ANY($4)),
-         totals AS (
-             SELECT c.student_id, c.n, c.level_id, c.structure_id, c.due_date, coalesce(sum(l.amount), 0) AS total
+         gross AS (
+             SELECT c.student_id, c.n, c.level_id, c.structure_id, c.due_date, coalesce(sum(l.amount), 0) AS gross
                FROM chosen c LEFT JOIN lines l ON l.student_id = c.student_id
-              GROUP BY c.student_id, c.n, c.level_id, c.structure_id, c.due_date)";
+              GROUP BY c.student_id, c.n, c.level_id, c.structure_id, c.due_date),
+         siblings AS (
+             SELECT ranked.student_id, ranked.nth
+               FROM (SELECT g.student_id,
+                            row_number() OVER (PARTITION BY g.guardian_id ORDER BY s.created_at, s.admission_no, s.id) AS nth
+                       FROM student_guardians g JOIN students s ON s.school_id = g.school_id AND s.id = g.student_id
+                      WHERE g.is_primary AND s.status = 'ACTIVE'
+                        AND EXISTS (SELECT 1 FROM sibling_discounts)
+                        AND g.guardian_id IN (SELECT p.guardian_id FROM student_guardians p
+                                               WHERE p.is_primary AND p.student_id IN (SELECT student_id FROM chosen))) ranked
+              WHERE ranked.student_id IN (SELECT student_id FROM chosen)),
+         adjusting AS (
+             SELECT a.student_id, a.id AS adjustment_id, a.sponsor_id, a.percent, a.amount, a.item, false AS compulsory_only,
+                    CASE WHEN a.sponsor_id IS NULL THEN 1 ELSE 2 END AS rank, a.created_at, a.id AS tiebreak,
+                    initcap(a.kind) || ': ' || a.reason || ' (' ||
+                    CASE WHEN a.percent IS NOT NULL THEN trim_scale(a.percent)::text || '% of '
+                         ELSE 'KES ' || to_char(a.amount, 'FM999,999,999,990.00') || ' off ' END
+                    || coalesce(a.item, 'fees') || ')' AS label
+               FROM adjustments a
+              WHERE a.ended_at IS NULL AND a.student_id IN (SELECT student_id FROM chosen)
+                AND (a.term IS NULL OR a.term = $2) AND (a.year IS NULL OR a.year = $3)
+             UNION ALL
+             SELECT sb.student_id, NULL, NULL, d.percent, NULL, d.item, d.item IS NULL,
+                    0, NULL, NULL,
+                    'Sibling discount (' || sb.nth ||
+                    CASE WHEN sb.nth % 100 IN (11, 12, 13) THEN 'th' WHEN sb.nth % 10 = 1 THEN 'st'
+                         WHEN sb.nth % 10 = 2 THEN 'nd' WHEN sb.nth % 10 = 3 THEN 'rd' ELSE 'th' END
+                    || ' child, ' || trim_scale(d.percent)::text || '%' || coalesce(' of ' || d.item, '') || ')'
+               FROM siblings sb CROSS JOIN sibling_discounts d
+              WHERE sb.nth >= d.from_child),
+         sized AS (
+             SELECT ad.student_id, ad.adjustment_id, ad.sponsor_id, ad.rank, ad.created_at, ad.tiebreak, ad.label,
+                    least(coalesce(sum(l.amount), 0),
+                          CASE WHEN ad.percent IS NOT NULL THEN round(coalesce(sum(l.amount), 0) * ad.percent / 100, 2)
+                               ELSE ad.amount END) AS wanted
+               FROM adjusting ad
+               LEFT JOIN lines l ON l.student_id = ad.student_id
+                    AND (ad.item IS NULL OR lower(l.name) = lower(ad.item))
+                    AND NOT (ad.compulsory_only AND l.optional)
+              GROUP BY ad.student_id, ad.adjustment_id, ad.sponsor_id, ad.rank, ad.created_at, ad.tiebreak, ad.label, ad.percent, ad.amount),
+         applied AS (
+             SELECT s.*,
+                    greatest(0, least(s.wanted, g.gross - coalesce(sum(s.wanted) OVER (
+                        PARTITION BY s.student_id ORDER BY s.rank, s.created_at, s.tiebreak
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS applied
+               FROM sized s JOIN gross g ON g.student_id = s.student_id),
+         totals AS (
+             SELECT g.student_id, g.n, g.level_id, g.structure_id, g.due_date, g.gross,
+                    g.gross - coalesce(x.discounted, 0) AS total, coalesce(x.sponsored, 0) AS sponsored,
+                    coalesce(x.adjustments, 0) AS adjustments, coalesce(x.adjusted, 0) AS adjusted
+               FROM gross g
+               LEFT JOIN (SELECT student_id, sum(applied) FILTER (WHERE sponsor_id IS NULL) AS discounted,
+                                 sum(applied) FILTER (WHERE sponsor_id IS NOT NULL) AS sponsored,
+                                 count(*) AS adjustments, sum(applied) AS adjusted
+                            FROM applied WHERE applied > 0 GROUP BY student_id) x ON x.student_id = g.student_id)";
 
-/// Per grade level: how many invoices, their total, and the structure that
-/// priced them, read from a `priced` CTE of `level_id`, `structure_id` and
-/// `total`.
+/// Per grade level: how many invoices, their total, their adjustments, and
+/// the structure that priced them, read from a `priced` CTE of `level_id`,
+/// `structure_id`, `total`, `adjustments` (a count) and `adjusted` (KES).
 const BY_LEVEL: &str = "SELECT gl.name AS level, count(*) AS invoices, coalesce(sum(p.total), 0) AS total_amount,
+                coalesce(sum(p.adjustments), 0)::bigint AS adjustments, coalesce(sum(p.adjusted), 0) AS adjusted_amount,
                 f.id AS structure_id, f.name AS structure_name, fl.name AS structure_level,
                 f.term AS structure_term, f.year AS structure_year, coalesce(f.is_default, false) AS is_default
            FROM priced p
@@ -212,6 +278,12 @@ pub struct LevelPricing {
     pub level: Option<String>,
     pub invoices: i64,
     pub total_amount: Money,
+    /// Discounts, bursaries and sponsored shares on those invoices: how
+    /// many, and what they take off (or a sponsor carries).
+    #[serde(default)]
+    pub adjustments: i64,
+    #[serde(default)]
+    pub adjusted_amount: Money,
     /// Null for invoices issued before structures were recorded.
     pub fee_structure_id: Option<Uuid>,
     /// The structure's name and what it covers:
@@ -242,6 +314,8 @@ struct LevelRow {
     level: Option<String>,
     invoices: i64,
     total_amount: rust_decimal::Decimal,
+    adjustments: i64,
+    adjusted_amount: rust_decimal::Decimal,
     structure_id: Option<Uuid>,
     structure_name: Option<String>,
     structure_level: Option<String>,
@@ -264,6 +338,8 @@ impl From<LevelRow> for LevelPricing {
             level: row.level,
             invoices: row.invoices,
             total_amount: Money::from_decimal(row.total_amount),
+            adjustments: row.adjustments,
+            adjusted_amount: Money::from_decimal(row.adjusted_amount),
             fee_structure_id: row.structure_id,
             fee_structure,
             default_structure: row.is_default,
@@ -322,7 +398,12 @@ pub struct Preview {
     /// Invoices that would be issued.
     pub to_invoice: i64,
     pub already_invoiced: i64,
+    /// What the invoices would charge, after discounts and bursaries.
     pub total_amount: Money,
+    /// Discounts, bursaries and sponsored shares that would apply: how
+    /// many and how much.
+    pub adjustments: i64,
+    pub adjusted_amount: Money,
     /// The invoices that would be issued per grade level, with the
     /// structure that would price them.
     pub levels: Vec<LevelPricing>,
@@ -342,26 +423,35 @@ pub async fn preview(conn: &mut PgConnection, request: &GenerateInvoices) -> Res
     .fetch_all(&mut *conn)
     .await?;
     let levels: Vec<LevelPricing> = rows.into_iter().map(LevelPricing::from).collect();
-    let (to_invoice, already_invoiced, total): (i64, i64, rust_decimal::Decimal) =
-        sqlx::query_as(sql!(
-            "WITH {PLAN}
+    let (to_invoice, already_invoiced, total, adjustments, adjusted): (
+        i64,
+        i64,
+        rust_decimal::Decimal,
+        i64,
+        rust_decimal::Decimal,
+    ) = sqlx::query_as(sql!(
+        "WITH {PLAN}
              SELECT (SELECT count(*) FROM totals),
                     (SELECT count(*) FROM targets WHERE invoiced),
-                    (SELECT coalesce(sum(total), 0) FROM totals)"
-        ))
-        .bind(&students)
-        .bind(request.term)
-        .bind(request.year)
-        .bind(request.optional_names())
-        .persistent(false)
-        .fetch_one(&mut *conn)
-        .await?;
+                    (SELECT coalesce(sum(total), 0) FROM totals),
+                    (SELECT coalesce(sum(adjustments), 0)::bigint FROM totals),
+                    (SELECT coalesce(sum(adjusted), 0) FROM totals)"
+    ))
+    .bind(&students)
+    .bind(request.term)
+    .bind(request.year)
+    .bind(request.optional_names())
+    .persistent(false)
+    .fetch_one(&mut *conn)
+    .await?;
     let warnings = warnings(conn, request.term, request.year, &levels).await?;
     Ok(Preview {
         students: students.len() as i64,
         to_invoice,
         already_invoiced,
         total_amount: Money::from_decimal(total),
+        adjustments,
+        adjusted_amount: Money::from_decimal(adjusted),
         levels,
         warnings,
     })
@@ -379,8 +469,16 @@ pub async fn batch(
     year: i32,
     optional: &[String],
 ) -> Result<()> {
-    let [receivable, unearned] =
-        ledger::account_ids(conn, [code::RECEIVABLE, code::UNEARNED]).await?;
+    let [receivable, unearned, discounts, sponsor_receivable] = ledger::account_ids(
+        conn,
+        [
+            code::RECEIVABLE,
+            code::UNEARNED,
+            code::DISCOUNTS,
+            code::SPONSOR_RECEIVABLE,
+        ],
+    )
+    .await?;
     // Locks the school's counter for the year until commit: concurrent
     // generations queue here, then each sees the other's invoices.
     let last_no: i32 = sqlx::query_scalar(
@@ -395,24 +493,46 @@ pub async fn batch(
     let with_credit: Vec<Uuid> = sqlx::query_scalar(
         sql!("WITH {PLAN},
          issued AS (
-             INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, status, fee_structure_id, due_date)
-             SELECT app_school_id(), ($8::uuid[])[n], $9, 'INV-' || $3 || '-' || lpad(($5 + n)::text, greatest(5, length(($5 + n)::text)), '0'), student_id, $2, $3, total,
-                    CASE WHEN total = 0 THEN 'PAID' ELSE 'UNPAID' END, structure_id, due_date
+             INSERT INTO invoices (school_id, id, operation_id, number, student_id, term, year, total, sponsored, status, fee_structure_id, due_date)
+             SELECT app_school_id(), ($8::uuid[])[n], $9, 'INV-' || $3 || '-' || lpad(($5 + n)::text, greatest(5, length(($5 + n)::text)), '0'), student_id, $2, $3, total, sponsored,
+                    CASE WHEN total - sponsored = 0 THEN 'PAID' ELSE 'UNPAID' END, structure_id, due_date
                FROM totals
-             RETURNING id, student_id, total, number),
+             RETURNING id, student_id, total, sponsored, number),
          copied AS (
-             INSERT INTO invoice_lines (school_id, invoice_id, fee_item_id, name, amount, income_account_id)
-             SELECT app_school_id(), issued.id, l.fee_item_id, l.name, l.amount, l.income_account_id
+             INSERT INTO invoice_lines (school_id, invoice_id, fee_item_id, name, amount, income_account_id, adjustment_id)
+             SELECT app_school_id(), issued.id, l.fee_item_id, l.name, l.amount, l.income_account_id, NULL
                FROM lines l JOIN issued ON issued.student_id = l.student_id
+             UNION ALL
+             SELECT app_school_id(), issued.id, NULL, a.label, -a.applied, $10, a.adjustment_id
+               FROM applied a JOIN issued ON issued.student_id = a.student_id
+              WHERE a.sponsor_id IS NULL AND a.applied > 0
+             RETURNING 1),
+         shares AS (
+             INSERT INTO sponsor_shares (school_id, sponsor_id, invoice_id, student_id, adjustment_id, amount)
+             SELECT app_school_id(), a.sponsor_id, issued.id, a.student_id, a.adjustment_id, a.applied
+               FROM applied a JOIN issued ON issued.student_id = a.student_id
+              WHERE a.sponsor_id IS NOT NULL AND a.applied > 0
              RETURNING 1),
          entries AS (
              INSERT INTO journal_entries (school_id, memo, source_type, source_id)
-             SELECT app_school_id(), 'Invoice ' || number, 'invoice', id FROM issued WHERE total > 0
+             SELECT app_school_id(), 'Invoice ' || i.number, 'invoice', i.id
+               FROM issued i JOIN totals t ON t.student_id = i.student_id WHERE t.gross > 0
              RETURNING id, source_id),
+         -- DR 1100 what the family owes, DR 1150 what sponsors owe, DR 4900
+         -- what discounts and bursaries take off / CR income per fee line.
          posted AS (
              INSERT INTO journal_lines (school_id, journal_entry_id, account_id, student_id, invoice_id, debit, credit)
-             SELECT app_school_id(), e.id, $6, issued.student_id, issued.id, issued.total, 0
+             SELECT app_school_id(), e.id, $6, issued.student_id, issued.id, issued.total - issued.sponsored, 0
                FROM entries e JOIN issued ON issued.id = e.source_id
+              WHERE issued.total - issued.sponsored > 0
+             UNION ALL
+             SELECT app_school_id(), e.id, $11, issued.student_id, issued.id, issued.sponsored, 0
+               FROM entries e JOIN issued ON issued.id = e.source_id
+              WHERE issued.sponsored > 0
+             UNION ALL
+             SELECT app_school_id(), e.id, $10, issued.student_id, issued.id, t.gross - issued.total, 0
+               FROM entries e JOIN issued ON issued.id = e.source_id JOIN totals t ON t.student_id = issued.student_id
+              WHERE t.gross > issued.total
              UNION ALL
              SELECT app_school_id(), e.id, l.income_account_id, issued.student_id, issued.id, 0, sum(l.amount)
                FROM entries e JOIN issued ON issued.id = e.source_id JOIN lines l ON l.student_id = issued.student_id
@@ -429,7 +549,7 @@ pub async fn batch(
               GROUP BY l.student_id HAVING sum(l.credit - l.debit) > 0)
          -- Data-modifying CTEs run whether or not they are read; this only
          -- names the new invoices whose students hold credit.
-         SELECT coalesce(array_agg(i.id), '{{}}') FROM issued i JOIN credit c USING (student_id) WHERE i.total > 0"),
+         SELECT coalesce(array_agg(i.id), '{{}}') FROM issued i JOIN credit c USING (student_id) WHERE i.total - i.sponsored > 0"),
     )
     .bind(students)
     .bind(term)
@@ -441,6 +561,8 @@ pub async fn batch(
     // Time-ordered ids in number order, so lists page in issue order.
     .bind((0..students.len()).map(|_| Uuid::now_v7()).collect::<Vec<_>>())
     .bind(operation_id)
+    .bind(discounts)
+    .bind(sponsor_receivable)
     // Planned afresh each time: a cached generic plan guesses a handful of
     // students, picks nested loops and turns quadratic in the school's
     // ledger history (measured: 0.3 s became 14-23 s per 1,000 students).
@@ -497,7 +619,10 @@ pub async fn summary(
     .await?;
     let rows: Vec<LevelRow> = sqlx::query_as(sql!(
         "WITH priced AS (
-             SELECT c.level_id, i.fee_structure_id AS structure_id, i.total
+             SELECT c.level_id, i.fee_structure_id AS structure_id, i.total,
+                    (SELECT count(*) FROM invoice_lines l WHERE l.invoice_id = i.id AND l.amount < 0)
+                    + (SELECT count(*) FROM sponsor_shares sh WHERE sh.invoice_id = i.id) AS adjustments,
+                    i.sponsored - (SELECT coalesce(sum(l.amount), 0) FROM invoice_lines l WHERE l.invoice_id = i.id AND l.amount < 0) AS adjusted
                FROM invoices i
                JOIN students s ON s.school_id = i.school_id AND s.id = i.student_id
                LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
