@@ -107,6 +107,7 @@ const CATALOGUE: &[(u16, &str, &str)] = &[
     (409, "duplicate_payment_reference", "a payment with this method and txn_ref was already recorded"),
     (409, "duplicate_refund_reference", "a refund with this method and txn_ref was already recorded"),
     (409, "payment_not_posted", "the payment has not reached the ledger: it cannot be reversed and has no receipt yet"),
+    (409, "receipt_not_issued", "the sponsor payment was recorded before sponsor receipts began, so it has no receipt number"),
     (409, "credit_already_used", "part of the payment became credit that has since been used; reverse that first"),
     (409, "refund_exceeds_credit", "the refund is more than the credit the school holds for the student"),
     (409, "duplicate_reminder_schedule", "a reminder schedule with this name already exists"),

@@ -18,7 +18,7 @@ use super::{
     invoice,
     ledger::{self, Line, allocation, code},
     money::Money,
-    numbering::{self, Series},
+    numbering,
     sponsor::{NewSponsorPayment, SponsorPayment},
     student::BALANCE_SQL,
     text,
@@ -360,20 +360,16 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     for (invoice_id, amount) in &split.applied {
         invoice::record_payment(conn, *invoice_id, *amount).await?;
     }
-    // The balance this payment left (the student is locked), and the year
-    // of posting in Nairobi by the journal entry's clock (the
-    // transaction's now()).
-    let (balance_after, year): (rust_decimal::Decimal, i32) = sqlx::query_as(sql!(
-        "SELECT {BALANCE_SQL}, extract(year FROM now() AT TIME ZONE 'Africa/Nairobi')::int
-           FROM students s WHERE s.id = $1"
-    ))
-    .bind(payment.student_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    // The balance this payment left (the student is locked).
+    let balance_after: rust_decimal::Decimal =
+        sqlx::query_scalar(sql!("SELECT {BALANCE_SQL} FROM students s WHERE s.id = $1"))
+            .bind(payment.student_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let balance_after = Money::from_decimal(balance_after);
     // Last, so the school's counter row is held for as little as can be
     // until commit; a rollback gives the number back.
-    let receipt_no = numbering::next(conn, Series::Receipt, year).await?;
+    let receipt_no = numbering::next_receipt(conn).await?;
     sqlx::query(
         "UPDATE payments SET posting_status = $2, receipt_no = $3, balance_after = $4 WHERE id = $1",
     )
