@@ -1,14 +1,16 @@
 //! A receipt as a printable A5 PDF: the same facts as the JSON, set in the
-//! PDF's built-in Helvetica (no font files), one page.
+//! PDF's built-in Helvetica (no font files), one page. A family's receipt
+//! and a sponsor's are drawn by one renderer (`Sheet`).
 
 use chrono::{DateTime, Utc};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
 use shared::domain::{
     money::Money,
     payment::{
-        PostingStatus,
-        receipt::{Receipt, balance_words},
+        Method, PostingStatus,
+        receipt::{Receipt, ReceiptSchool, balance_words},
     },
+    sponsor::receipt::{SponsorReceipt, owed_words},
 };
 
 /// A5 portrait, in points.
@@ -20,120 +22,248 @@ const RIGHT: f32 = WIDTH - MARGIN;
 const REGULAR: Name = Name(b"F1");
 const BOLD: Name = Name(b"F2");
 
-/// The receipt's PDF.
+/// A family payment's receipt as a PDF.
 pub fn render(receipt: &Receipt) -> Vec<u8> {
-    let mut page = Page {
-        content: Content::new(),
-        y: 0.0,
-    };
     let reversed = receipt.status == PostingStatus::Reversed;
-    let school = &receipt.school;
-
-    page.y = HEIGHT - MARGIN - 10.0;
-    page.centred(BOLD, 16.0, &school.name);
-    for line in [&school.address, &school.contact].into_iter().flatten() {
-        page.y -= 13.0;
-        page.centred(REGULAR, 9.0, line);
-    }
-    if let Some(paybill) = &school.paybill {
-        page.y -= 13.0;
-        page.centred(REGULAR, 9.0, &format!("M-Pesa Paybill {paybill}"));
-    }
-    page.y -= 12.0;
-    page.rule(1.0);
-
-    page.y -= 24.0;
-    page.text(MARGIN, BOLD, 14.0, "OFFICIAL RECEIPT");
-    page.right(BOLD, 11.0, &format!("No. {}", receipt.receipt_no));
-    page.y -= 14.0;
-    page.right(REGULAR, 9.0, &format!("Date: {}", day(receipt.issued_at)));
-
-    if reversed {
-        page.y -= 34.0;
-        page.content
-            .set_fill_rgb(0.75, 0.0, 0.0)
-            .set_stroke_rgb(0.75, 0.0, 0.0)
-            .set_line_width(2.0)
-            .rect(MARGIN, page.y - 8.0, RIGHT - MARGIN, 32.0)
-            .stroke();
-        page.centred(BOLD, 20.0, "REVERSED");
-        page.content
-            .set_fill_rgb(0.0, 0.0, 0.0)
-            .set_stroke_rgb(0.0, 0.0, 0.0);
-        let when = receipt.reversed_at.map(day).unwrap_or_default();
-        let why = receipt.reversal_reason.as_deref().unwrap_or("");
-        page.y -= 24.0;
-        page.wrapped(
-            MARGIN,
-            REGULAR,
-            9.0,
-            &format!("This payment was reversed on {when}: {why}. It no longer counts as paid."),
-        );
-    }
-
-    page.y -= 28.0;
     let student = &receipt.student;
-    page.field("Received for", &student.name);
-    page.field("Admission no.", &student.admission_no);
-    page.field("Class", student.class.as_deref().unwrap_or("-"));
-    page.y -= 6.0;
-    page.field_bold("Amount", &receipt.amount.kes());
-    page.wrapped(FIELD_X, REGULAR, 9.0, &receipt.amount_in_words);
-    page.y -= 14.0;
-    page.field("Paid by", &capitalised(receipt.method.spoken()));
-    page.field("Reference", receipt.txn_ref.as_deref().unwrap_or("-"));
-    page.field("Paid on", &day(receipt.paid_at));
-
-    page.y -= 10.0;
-    page.text(MARGIN, BOLD, 10.0, "Invoice");
-    page.text(MARGIN + 150.0, BOLD, 10.0, "Term");
-    page.right(BOLD, 10.0, "Applied (KES)");
-    page.y -= 5.0;
-    page.rule(0.5);
-    for line in &receipt.allocation {
-        page.y -= 14.0;
-        page.text(MARGIN, REGULAR, 10.0, &line.invoice_number);
-        page.text(
-            MARGIN + 150.0,
-            REGULAR,
-            10.0,
-            &format!("Term {} {}", line.term, line.year),
-        );
-        page.right(REGULAR, 10.0, &figures(line.amount));
-    }
+    let mut rows: Vec<[String; 3]> = receipt
+        .allocation
+        .iter()
+        .map(|line| {
+            [
+                line.invoice_number.clone(),
+                format!("Term {} {}", line.term, line.year),
+                figures(line.amount),
+            ]
+        })
+        .collect();
     if receipt.credit > Money::ZERO {
-        page.y -= 14.0;
-        page.text(MARGIN, REGULAR, 10.0, "Held as credit");
-        page.right(REGULAR, 10.0, &figures(receipt.credit));
+        rows.push([
+            "Held as credit".into(),
+            String::new(),
+            figures(receipt.credit),
+        ]);
     }
-    page.y -= 5.0;
-    page.rule(0.5);
-    page.y -= 14.0;
-    page.text(MARGIN, BOLD, 10.0, "Total");
-    page.right(BOLD, 10.0, &figures(receipt.amount));
+    Sheet {
+        school: &receipt.school,
+        receipt_no: &receipt.receipt_no,
+        issued_at: receipt.issued_at,
+        reversed: reversal(receipt.reversed_at, receipt.reversal_reason.as_deref()),
+        parties: vec![
+            ("Received for", student.name.clone()),
+            ("Admission no.", student.admission_no.clone()),
+            ("Class", student.class.clone().unwrap_or_else(|| "-".into())),
+        ],
+        amount: receipt.amount,
+        amount_in_words: &receipt.amount_in_words,
+        method: receipt.method,
+        txn_ref: receipt.txn_ref.as_deref(),
+        paid_at: receipt.paid_at,
+        columns: ["Invoice", "Term", "Applied (KES)"],
+        second_x: MARGIN + 150.0,
+        rows,
+        balance: after(reversed, balance_words(receipt.balance_after)),
+        footer: format!("Payment {}", receipt.payment_id),
+    }
+    .render()
+}
 
-    page.y -= 26.0;
-    let balance = if reversed {
-        format!(
-            "{} (after this payment, before its reversal)",
-            balance_words(receipt.balance_after)
-        )
+/// A sponsor payment's receipt as a PDF: received from the sponsor, with
+/// the students and invoices it paid for.
+pub fn render_sponsor(receipt: &SponsorReceipt) -> Vec<u8> {
+    let reversed = receipt.status == PostingStatus::Reversed;
+    let sponsor = &receipt.sponsor;
+    let rows = receipt
+        .allocation
+        .iter()
+        .map(|line| {
+            // The admission number stays whole; a long name gives way.
+            let admission = format!(" ({})", line.admission_no);
+            let room = SPONSOR_SECOND_X - MARGIN - 6.0 - width(REGULAR, 10.0, &admission);
+            [
+                format!(
+                    "{}{admission}",
+                    clipped(REGULAR, 10.0, &line.student_name, room)
+                ),
+                format!("{} Term {}", line.invoice_number, line.term),
+                figures(line.amount),
+            ]
+        })
+        .collect();
+    Sheet {
+        school: &receipt.school,
+        receipt_no: &receipt.receipt_no,
+        issued_at: receipt.issued_at,
+        reversed: reversal(receipt.reversed_at, receipt.reversal_reason.as_deref()),
+        parties: vec![
+            ("Received from", sponsor.name.clone()),
+            (
+                "Contact",
+                sponsor.contact.clone().unwrap_or_else(|| "-".into()),
+            ),
+        ],
+        amount: receipt.amount,
+        amount_in_words: &receipt.amount_in_words,
+        method: receipt.method,
+        txn_ref: receipt.txn_ref.as_deref(),
+        paid_at: receipt.paid_at,
+        columns: ["Student", "Invoice", "Applied (KES)"],
+        second_x: SPONSOR_SECOND_X,
+        rows,
+        balance: after(reversed, owed_words(receipt.owed_after)),
+        footer: format!("Sponsor payment {}", receipt.sponsor_payment_id),
+    }
+    .render()
+}
+
+fn reversal(at: Option<DateTime<Utc>>, reason: Option<&str>) -> Option<(DateTime<Utc>, &str)> {
+    at.map(|at| (at, reason.unwrap_or("")))
+}
+
+/// The balance line; a reversed payment's says it is as the payment left it.
+fn after(reversed: bool, balance: String) -> String {
+    if reversed {
+        format!("{balance} (after this payment, before its reversal)")
     } else {
-        balance_words(receipt.balance_after)
-    };
-    page.text(MARGIN, BOLD, 11.0, &balance);
+        balance
+    }
+}
 
-    page.y = MARGIN + 14.0;
-    page.rule(0.5);
-    page.y -= 12.0;
-    page.text(
-        MARGIN,
-        REGULAR,
-        7.0,
-        &format!("Payment {}", receipt.payment_id),
-    );
-    page.right(REGULAR, 7.0, "Thank you. Keep this receipt.");
-    page.finish()
+/// What a receipt page shows, whoever paid: family and sponsor receipts
+/// are both drawn by `Sheet::render`.
+struct Sheet<'a> {
+    school: &'a ReceiptSchool,
+    receipt_no: &'a str,
+    issued_at: DateTime<Utc>,
+    /// When and why, for a reversed payment.
+    reversed: Option<(DateTime<Utc>, &'a str)>,
+    /// Who paid or was paid for, above the amount: (label, value).
+    parties: Vec<(&'static str, String)>,
+    amount: Money,
+    amount_in_words: &'a str,
+    method: Method,
+    txn_ref: Option<&'a str>,
+    paid_at: DateTime<Utc>,
+    /// The allocation table's headings and rows: two texts and an amount.
+    columns: [&'static str; 3],
+    /// Where the second column starts.
+    second_x: f32,
+    rows: Vec<[String; 3]>,
+    balance: String,
+    footer: String,
+}
+
+/// Where a sponsor receipt's invoice column starts: its student column
+/// holds a name and an admission number.
+const SPONSOR_SECOND_X: f32 = MARGIN + 180.0;
+
+impl Sheet<'_> {
+    fn render(&self) -> Vec<u8> {
+        let mut page = Page {
+            content: Content::new(),
+            y: 0.0,
+        };
+        let school = self.school;
+
+        page.y = HEIGHT - MARGIN - 10.0;
+        page.centred(BOLD, 16.0, &school.name);
+        for line in [&school.address, &school.contact].into_iter().flatten() {
+            page.y -= 13.0;
+            page.centred(REGULAR, 9.0, line);
+        }
+        if let Some(paybill) = &school.paybill {
+            page.y -= 13.0;
+            page.centred(REGULAR, 9.0, &format!("M-Pesa Paybill {paybill}"));
+        }
+        page.y -= 12.0;
+        page.rule(1.0);
+
+        page.y -= 24.0;
+        page.text(MARGIN, BOLD, 14.0, "OFFICIAL RECEIPT");
+        page.right(BOLD, 11.0, &format!("No. {}", self.receipt_no));
+        page.y -= 14.0;
+        page.right(REGULAR, 9.0, &format!("Date: {}", day(self.issued_at)));
+
+        if let Some((when, why)) = self.reversed {
+            page.y -= 34.0;
+            page.content
+                .set_fill_rgb(0.75, 0.0, 0.0)
+                .set_stroke_rgb(0.75, 0.0, 0.0)
+                .set_line_width(2.0)
+                .rect(MARGIN, page.y - 8.0, RIGHT - MARGIN, 32.0)
+                .stroke();
+            page.centred(BOLD, 20.0, "REVERSED");
+            page.content
+                .set_fill_rgb(0.0, 0.0, 0.0)
+                .set_stroke_rgb(0.0, 0.0, 0.0);
+            page.y -= 24.0;
+            page.wrapped(
+                MARGIN,
+                REGULAR,
+                9.0,
+                &format!(
+                    "This payment was reversed on {}: {why}. It no longer counts as paid.",
+                    day(when)
+                ),
+            );
+        }
+
+        page.y -= 28.0;
+        for (label, value) in &self.parties {
+            page.field(label, value);
+        }
+        page.y -= 6.0;
+        page.field_bold("Amount", &self.amount.kes());
+        page.wrapped(FIELD_X, REGULAR, 9.0, self.amount_in_words);
+        page.y -= 14.0;
+        page.field("Paid by", &capitalised(self.method.spoken()));
+        page.field("Reference", self.txn_ref.unwrap_or("-"));
+        page.field("Paid on", &day(self.paid_at));
+
+        page.y -= 10.0;
+        let [first, second, amount] = self.columns;
+        page.text(MARGIN, BOLD, 10.0, first);
+        page.text(self.second_x, BOLD, 10.0, second);
+        page.right(BOLD, 10.0, amount);
+        page.y -= 5.0;
+        page.rule(0.5);
+        for [first, second, amount] in &self.rows {
+            page.y -= 14.0;
+            let room = self.second_x - MARGIN - 6.0;
+            page.text(MARGIN, REGULAR, 10.0, &clipped(REGULAR, 10.0, first, room));
+            if !second.is_empty() {
+                page.text(self.second_x, REGULAR, 10.0, second);
+            }
+            page.right(REGULAR, 10.0, amount);
+        }
+        page.y -= 5.0;
+        page.rule(0.5);
+        page.y -= 14.0;
+        page.text(MARGIN, BOLD, 10.0, "Total");
+        page.right(BOLD, 10.0, &figures(self.amount));
+
+        page.y -= 26.0;
+        page.text(MARGIN, BOLD, 11.0, &self.balance);
+
+        page.y = MARGIN + 14.0;
+        page.rule(0.5);
+        page.y -= 12.0;
+        page.text(MARGIN, REGULAR, 7.0, &self.footer);
+        page.right(REGULAR, 7.0, "Thank you. Keep this receipt.");
+        page.finish()
+    }
+}
+
+/// `text` cut to fit `room` points, ending "..." when cut.
+fn clipped(font: Name, size: f32, text: &str, room: f32) -> String {
+    if width(font, size, text) <= room {
+        return text.to_string();
+    }
+    let mut cut: String = text.to_string();
+    while !cut.is_empty() && width(font, size, &format!("{cut}...")) > room {
+        cut.pop();
+    }
+    format!("{}...", cut.trim_end())
 }
 
 /// Where a field's value starts.

@@ -211,6 +211,7 @@ impl School {
                 let new = NewPayment {
                     invoice_id: None,
                     student_id: Some(self.pupils[*pupil]),
+                    sponsor_id: None,
                     amount: Money::from_decimal(Decimal::new(*cents, 2)),
                     method: if *cash { Method::Cash } else { Method::Mpesa },
                     txn_ref: (!cash).then(|| format!("QKH{:07}", self.refs)),

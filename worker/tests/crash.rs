@@ -547,6 +547,7 @@ async fn a_payment_posting_delivered_twice_posts_once() {
         &NewPayment {
             invoice_id: Some(invoice_id),
             student_id: None,
+            sponsor_id: None,
             amount: Money::parse("5000.00").unwrap(),
             method: Method::Cash,
             txn_ref: None,

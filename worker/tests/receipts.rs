@@ -45,6 +45,7 @@ async fn postings_at_once_take_gapless_receipt_numbers_and_a_rollback_gives_its_
         let new = NewPayment {
             invoice_id: None,
             student_id: Some(students[i % 3]),
+            sponsor_id: None,
             amount: Money::parse("1250.50").unwrap(),
             method,
             txn_ref,

@@ -125,6 +125,7 @@ async fn pay_in_full(school: &School, student: Uuid) {
         &NewPayment {
             invoice_id: None,
             student_id: Some(student),
+            sponsor_id: None,
             amount: Money::parse("18500").unwrap(),
             method: Method::Cash,
             txn_ref: None,

@@ -4,7 +4,7 @@ use axum::{extract::OriginalUri, http::StatusCode, response::Response};
 use shared::{
     commands,
     domain::{
-        payment::{self, NewPayment, Payment, PaymentFilter, Reversal},
+        payment::{self, NewPayment, Payment, PaymentFilter, Recorded, Reversal},
         role::Capability,
     },
 };
@@ -26,18 +26,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reverse_payment))
 }
 
-/// Record a payment (BURSAR, ADMIN or OWNER). Answers 201 with
-/// posting_status PENDING; the worker posts it. With an Idempotency-Key
-/// header a retried request gets the first answer.
+/// Record a payment (BURSAR, ADMIN or OWNER). A family's payment names
+/// invoice_id or student_id and answers 201 with a Payment, posting_status
+/// PENDING; the worker posts it. A sponsor's payment names sponsor_id
+/// alone (never with invoice_id or student_id: 400 invalid_target) and
+/// answers 201 with a SponsorPayment, posted at once across the sponsor's
+/// open shares oldest first, exactly as POST /sponsors/{id}/payments (409
+/// payment_exceeds_sponsor_balance past what it owes; 422 unknown_sponsor).
+/// With an Idempotency-Key header a retried request gets the first answer.
 #[utoipa::path(post, path = "/payments", tag = "payments", params(SchoolHeader, IdempotencyKeyHeader),
     request_body(content = NewPayment, example = examples::new_payment),
     security(("bearer" = [])),
-    responses((status = 201, description = "The payment, posting_status PENDING (or, replayed under the same Idempotency-Key, the first answer)", body = Payment)),
+    responses((status = 201, description = "A Payment, posting_status PENDING; or for sponsor_id a SponsorPayment with the shares it settled (or, replayed under the same Idempotency-Key, the first answer)", body = Recorded)),
     extensions(("x-problem-codes" = json!({
         "400": ["invalid_amount", "invalid_field", "txn_ref_required", "invalid_paid_at", "invalid_target", "invalid_value"],
         "403": ["insufficient_role"],
-        "409": ["duplicate_payment_reference"],
-        "422": ["unknown_invoice", "invoice_cancelled", "invoice_student_mismatch", "unknown_student"]
+        "409": ["duplicate_payment_reference", "payment_exceeds_sponsor_balance"],
+        "422": ["unknown_invoice", "invoice_cancelled", "invoice_student_mismatch", "unknown_student", "unknown_sponsor"]
     }))))]
 async fn record_payment(
     tenant: Tenant,
@@ -52,7 +57,7 @@ async fn record_payment(
         StatusCode::CREATED,
         async |tenant: &mut Tenant| {
             let actor = tenant.actor();
-            Ok(commands::payments::record(&mut tenant.tx, actor, &new, None).await?)
+            Ok(commands::payments::record_any(&mut tenant.tx, actor, &new).await?)
         },
     )
     .await

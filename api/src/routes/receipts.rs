@@ -1,11 +1,15 @@
-//! /payments/{id}/receipt: a posted payment's receipt, as JSON or, with
-//! `Accept: application/pdf`, as a printable PDF.
+//! /payments/{id}/receipt and /sponsor-payments/{id}/receipt: a posted
+//! payment's receipt, as JSON or, with `Accept: application/pdf`, as a
+//! printable PDF.
 
 use axum::{
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use shared::domain::payment::receipt::{self, Receipt};
+use shared::domain::{
+    payment::receipt::{self, Receipt},
+    sponsor::receipt::{self as sponsor_receipt, SponsorReceipt},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -18,7 +22,9 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_receipt))
+    OpenApiRouter::new()
+        .routes(routes!(get_receipt))
+        .routes(routes!(get_sponsor_receipt))
 }
 
 /// A payment's receipt (any member): school, student, amount in figures
@@ -45,7 +51,41 @@ async fn get_receipt(
     let receipt = receipt::get(&mut tenant.tx, id).await?;
     tenant.commit().await?;
     if wants_pdf(&headers) {
-        Ok(pdf(&receipt))
+        Ok(pdf(&receipt.receipt_no, receipt_pdf::render(&receipt)))
+    } else {
+        Ok(Json(receipt).into_response())
+    }
+}
+
+/// A sponsor payment's receipt (any member): school with paybill, "received
+/// from" the sponsor with its contact, amount in figures and words, method
+/// and reference, allocation per student and invoice (from the payment's
+/// journal entry), what the sponsor still owed after it, receipt number
+/// (from the RCT series family payments use) and date, status (a REVERSED
+/// payment's receipt says so, with date and reason). JSON unless the Accept
+/// header asks for application/pdf (A5, inline).
+#[utoipa::path(get, path = "/sponsor-payments/{id}/receipt", tag = "sponsors",
+    params(SchoolHeader, ("id" = Uuid, Path),
+        ("Accept" = Option<String>, Header, description = "application/pdf for the printable receipt; JSON otherwise")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The receipt: JSON, or with Accept: application/pdf an A5 PDF (Content-Disposition inline, named after the receipt number)",
+        content((SponsorReceipt = "application/json"), (Vec<u8> = "application/pdf")))),
+    extensions(("x-problem-codes" = json!({
+        "404": ["sponsor_payment_not_found"],
+        "409": ["receipt_not_issued"]
+    }))))]
+async fn get_sponsor_receipt(
+    mut tenant: Tenant,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    let receipt = sponsor_receipt::get(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    if wants_pdf(&headers) {
+        Ok(pdf(
+            &receipt.receipt_no,
+            receipt_pdf::render_sponsor(&receipt),
+        ))
     } else {
         Ok(Json(receipt).into_response())
     }
@@ -65,9 +105,9 @@ fn wants_pdf(headers: &HeaderMap) -> bool {
         })
 }
 
-fn pdf(receipt: &Receipt) -> Response {
-    let disposition = format!("inline; filename=\"{}.pdf\"", receipt.receipt_no);
-    let mut response = receipt_pdf::render(receipt).into_response();
+fn pdf(receipt_no: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("inline; filename=\"{receipt_no}.pdf\"");
+    let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -22,7 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_sponsors, create_sponsor))
         .routes(routes!(get_sponsor))
         .routes(routes!(sponsor_statement))
-        .routes(routes!(record_sponsor_payment))
+        .routes(routes!(list_sponsor_payments, record_sponsor_payment))
+        .routes(routes!(get_sponsor_payment))
         .routes(routes!(reverse_sponsor_payment))
 }
 
@@ -114,6 +115,33 @@ async fn sponsor_statement(
     let statement = sponsor::statement(&mut tenant.tx, id).await?;
     tenant.commit().await?;
     Ok(Json(statement))
+}
+
+/// A sponsor's payments, oldest first, each with the shares it settled and
+/// its receipt number.
+#[utoipa::path(get, path = "/sponsors/{id}/payments", tag = "sponsors", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "Every payment of the sponsor (not paged: a few a year)", body = Vec<SponsorPayment>)),
+    extensions(("x-problem-codes" = json!({"404": ["sponsor_not_found"]}))))]
+async fn list_sponsor_payments(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<SponsorPayment>>, ApiError> {
+    let payments = sponsor::list_payments(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(payments))
+}
+
+/// One sponsor payment with the shares it settled and its receipt number.
+#[utoipa::path(get, path = "/sponsor-payments/{id}", tag = "sponsors", params(SchoolHeader, ("id" = Uuid, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "The sponsor payment", body = SponsorPayment)),
+    extensions(("x-problem-codes" = json!({"404": ["sponsor_payment_not_found"]}))))]
+async fn get_sponsor_payment(
+    mut tenant: Tenant,
+    Path(id): Path<Uuid>,
+) -> Result<Json<SponsorPayment>, ApiError> {
+    let payment = sponsor::get_payment(&mut tenant.tx, id).await?;
+    tenant.commit().await?;
+    Ok(Json(payment))
 }
 
 /// Record a sponsor's payment (BURSAR, ADMIN or OWNER): posted at once,

@@ -56,6 +56,7 @@ mod schools;
 mod seed_literal;
 mod sign_in_flood;
 mod smtp;
+mod sponsor_receipts;
 mod sponsors;
 mod stalled_bodies;
 mod students;

@@ -147,6 +147,7 @@ impl Made {
             let cash = payment::NewPayment {
                 invoice_id: None,
                 student_id: Some(student),
+                sponsor_id: None,
                 amount: shared::domain::money::Money::parse("1000").unwrap(),
                 method: payment::Method::Cash,
                 txn_ref: None,

@@ -71,7 +71,7 @@ async fn receipt_pdf(member: &Member, payment: &Value) -> (reqwest::header::Head
     (headers, response.bytes().await.unwrap().to_vec())
 }
 
-fn this_year() -> i32 {
+pub fn this_year() -> i32 {
     use chrono::Datelike;
     Utc::now().with_timezone(&chrono_tz::Africa::Nairobi).year()
 }

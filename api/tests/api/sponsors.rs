@@ -12,7 +12,7 @@ use crate::{
     invoicing::generate,
 };
 
-async fn sponsor(bursar: &Member) -> String {
+pub async fn sponsor(bursar: &Member) -> String {
     let sponsor = bursar
         .create(
             "/sponsors",
@@ -39,7 +39,7 @@ async fn cancel(bursar: &Member, invoice: &Value) -> reqwest::Response {
 }
 
 /// A sponsored half of Tuition (7,500.00 of 18,500.00) for terms 1 and 2.
-async fn sponsored_two_terms(app: &TestApp) -> (Member, String, String) {
+pub async fn sponsored_two_terms(app: &TestApp) -> (Member, String, String) {
     let (bursar, class, student) = school_with_bursar(app).await;
     let sponsor = sponsor(&bursar).await;
     adjust(

@@ -111,6 +111,7 @@ pub async fn resolve(
             Plan::RecordPayment(NewPayment {
                 invoice_id,
                 student_id: Some(student_id),
+                sponsor_id: None,
                 amount,
                 method,
                 txn_ref,

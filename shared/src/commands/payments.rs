@@ -7,8 +7,11 @@ use uuid::Uuid;
 
 use super::{Actor, notifications, queue};
 use crate::{
-    domain::payment::{self, NewPayment, Payment, Posted, receipt},
-    error::Result,
+    domain::{
+        payment::{self, NewPayment, Payment, Posted, Recorded, receipt},
+        sponsor,
+    },
+    error::{Error, Result},
     jobs::{ChatLink, PostPaymentJob},
 };
 
@@ -27,6 +30,30 @@ pub async fn record(
     };
     queue::push(conn, &job).await?;
     Ok(payment)
+}
+
+/// POST /payments: a family's payment (`record`), or, when the body names
+/// sponsor_id, the sponsor's payment posted at once by the same function
+/// as POST /sponsors/{id}/payments. An unknown sponsor is 422
+/// `unknown_sponsor` here, as an unknown student is.
+pub async fn record_any(
+    conn: &mut PgConnection,
+    actor: Actor,
+    new: &NewPayment,
+) -> Result<Recorded> {
+    let Some((sponsor_id, sponsor_payment)) = new.sponsor_payment()? else {
+        return Ok(Recorded::Payment(record(conn, actor, new, None).await?));
+    };
+    sponsor::record_payment(conn, actor.user_id, sponsor_id, &sponsor_payment)
+        .await
+        .map(Recorded::SponsorPayment)
+        .map_err(|e| match e.code() {
+            Some("sponsor_not_found") => Error::rule(
+                "unknown_sponsor",
+                "sponsor_id does not name a sponsor of this school",
+            ),
+            _ => e,
+        })
 }
 
 /// Posts a PENDING payment (its receipt number taken in this transaction)

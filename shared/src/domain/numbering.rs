@@ -39,3 +39,16 @@ pub async fn next(conn: &mut PgConnection, series: Series, year: i32) -> Result<
     .await?;
     Ok(number)
 }
+
+/// Takes the next receipt number, RCT for the year of posting in Nairobi
+/// by the transaction's clock (`now()`, the posting journal entry's
+/// `posted_at`). Family and sponsor payments both number here, so one
+/// series holds them all. Take it last before commit: the counter row
+/// stays locked until then.
+pub async fn next_receipt(conn: &mut PgConnection) -> Result<String> {
+    let year: i32 =
+        sqlx::query_scalar("SELECT extract(year FROM now() AT TIME ZONE 'Africa/Nairobi')::int")
+            .fetch_one(&mut *conn)
+            .await?;
+    next(conn, Series::Receipt, year).await
+}

@@ -47,7 +47,8 @@ pub struct Books {
     /// the sibling discount) of invoices not cancelled.
     pub credit_notes: Money,
     /// Each (series, year) whose numbers have a gap: "CN 2026: 3 numbers,
-    /// highest 4, counter at 4"; CN from credit notes, RCT from payments.
+    /// highest 4, counter at 4"; CN from credit notes, RCT from payments
+    /// and sponsor payments together (one series).
     pub numbering_gaps: Vec<String>,
     /// The balance of 1150 Sponsor Receivable (debit side).
     pub sponsor_receivable: Money,
@@ -113,7 +114,10 @@ impl Books {
                    FROM credit_notes
                  UNION ALL
                  SELECT 'RCT', split_part(receipt_no, '-', 2)::int, split_part(receipt_no, '-', 3)::int
-                   FROM payments WHERE receipt_no IS NOT NULL)
+                   FROM payments WHERE receipt_no IS NOT NULL
+                 UNION ALL
+                 SELECT 'RCT', split_part(receipt_no, '-', 2)::int, split_part(receipt_no, '-', 3)::int
+                   FROM sponsor_payments WHERE receipt_no IS NOT NULL)
              SELECT format('%s %s: %s numbers, highest %s, counter at %s', n.series, n.year, count(*),
                            max(n.n), coalesce(c.last_no, 0))
                FROM numbered n

@@ -18,7 +18,8 @@ use super::{
     invoice,
     ledger::{self, Line, allocation, code},
     money::Money,
-    numbering::{self, Series},
+    numbering,
+    sponsor::{NewSponsorPayment, SponsorPayment},
     student::BALANCE_SQL,
     text,
     text_enum::text_enum,
@@ -104,12 +105,49 @@ text_enum!(PostingStatus);
 pub struct NewPayment {
     pub invoice_id: Option<Uuid>,
     pub student_id: Option<Uuid>,
+    /// A sponsor's payment instead of a family's: settles the sponsor's
+    /// open shares oldest first, as POST /sponsors/{id}/payments does.
+    /// Never with invoice_id or student_id.
+    pub sponsor_id: Option<Uuid>,
     /// More than zero, at most two decimals; a number or a string.
     pub amount: Money,
     pub method: Method,
     /// Required for MPESA and BANK; unique per school and method.
     pub txn_ref: Option<String>,
     pub paid_at: Option<DateTime<Utc>>,
+}
+
+impl NewPayment {
+    /// The sponsor's payment this body asks for when it names sponsor_id
+    /// (None for a family's payment); 400 `invalid_target` when it names a
+    /// student or invoice as well.
+    pub fn sponsor_payment(&self) -> Result<Option<(Uuid, NewSponsorPayment)>> {
+        let Some(sponsor_id) = self.sponsor_id else {
+            return Ok(None);
+        };
+        if self.student_id.is_some() || self.invoice_id.is_some() {
+            return Err(Error::invalid(
+                "invalid_target",
+                "send sponsor_id alone (a sponsor's payment), or invoice_id or student_id (a family's)",
+            ));
+        }
+        let new = NewSponsorPayment {
+            amount: self.amount,
+            method: self.method,
+            txn_ref: self.txn_ref.clone(),
+            paid_at: self.paid_at,
+        };
+        Ok(Some((sponsor_id, new)))
+    }
+}
+
+/// What POST /payments answers: a family's payment (PENDING), or, for a
+/// body with sponsor_id, the sponsor's payment (posted at once).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Recorded {
+    Payment(Payment),
+    SponsorPayment(SponsorPayment),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -181,6 +219,12 @@ pub async fn record(conn: &mut PgConnection, actor: Uuid, new: &NewPayment) -> R
         return Err(Error::invalid(
             "invalid_paid_at",
             "paid_at must not be in the future",
+        ));
+    }
+    if new.sponsor_payment()?.is_some() {
+        return Err(Error::invalid(
+            "invalid_target",
+            "a sponsor's payment is recorded by sponsor::record_payment",
         ));
     }
     let student_id = match (new.invoice_id, new.student_id) {
@@ -316,20 +360,16 @@ pub async fn post(conn: &mut PgConnection, payment_id: Uuid) -> Result<Option<Po
     for (invoice_id, amount) in &split.applied {
         invoice::record_payment(conn, *invoice_id, *amount).await?;
     }
-    // The balance this payment left (the student is locked), and the year
-    // of posting in Nairobi by the journal entry's clock (the
-    // transaction's now()).
-    let (balance_after, year): (rust_decimal::Decimal, i32) = sqlx::query_as(sql!(
-        "SELECT {BALANCE_SQL}, extract(year FROM now() AT TIME ZONE 'Africa/Nairobi')::int
-           FROM students s WHERE s.id = $1"
-    ))
-    .bind(payment.student_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    // The balance this payment left (the student is locked).
+    let balance_after: rust_decimal::Decimal =
+        sqlx::query_scalar(sql!("SELECT {BALANCE_SQL} FROM students s WHERE s.id = $1"))
+            .bind(payment.student_id)
+            .fetch_one(&mut *conn)
+            .await?;
     let balance_after = Money::from_decimal(balance_after);
     // Last, so the school's counter row is held for as little as can be
     // until commit; a rollback gives the number back.
-    let receipt_no = numbering::next(conn, Series::Receipt, year).await?;
+    let receipt_no = numbering::next_receipt(conn).await?;
     sqlx::query(
         "UPDATE payments SET posting_status = $2, receipt_no = $3, balance_after = $4 WHERE id = $1",
     )

@@ -119,11 +119,7 @@ pub async fn get(conn: &mut PgConnection, payment_id: Uuid) -> Result<Receipt> {
             "this payment has not reached the ledger, so it has no receipt",
         ));
     };
-    let school = sqlx::query_as(
-        "SELECT name, address, contact, paybill FROM schools WHERE id = app_school_id()",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let school = school(conn).await?;
     let student = sqlx::query_as(
         "SELECT s.id, s.first_name || ' ' || s.last_name AS name, s.admission_no, c.name AS class
            FROM students s LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
@@ -165,6 +161,16 @@ pub async fn get(conn: &mut PgConnection, payment_id: Uuid) -> Result<Receipt> {
         credit: row.credit.unwrap_or(Money::ZERO),
         balance_after,
     })
+}
+
+/// The school as its receipts head it (family and sponsor receipts alike).
+pub async fn school(conn: &mut PgConnection) -> Result<ReceiptSchool> {
+    let school = sqlx::query_as(
+        "SELECT name, address, contact, paybill FROM schools WHERE id = app_school_id()",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(school)
 }
 
 /// A RECEIPT notification just written for a posted payment.

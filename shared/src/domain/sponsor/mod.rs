@@ -3,10 +3,13 @@
 //! generation), what they paid (`payment`, `reverse`), and their statement.
 
 mod payment;
+pub mod receipt;
 mod reverse;
 mod statement;
 
-pub use payment::{NewSponsorPayment, ShareApplied, SponsorPayment, record_payment};
+pub use payment::{
+    NewSponsorPayment, ShareApplied, SponsorPayment, get_payment, list_payments, record_payment,
+};
 pub use reverse::reverse_payment;
 pub use statement::{Movement, SponsorStatement, statement};
 

@@ -14,6 +14,7 @@ use crate::{
     domain::{
         ledger::{self, Line, code},
         money::Money,
+        numbering,
         payment::Method,
     },
     error::{Error, Result},
@@ -46,6 +47,10 @@ pub struct SponsorPayment {
     pub reversed_at: Option<DateTime<Utc>>,
     pub reversal_reason: Option<String>,
     pub reversed_by: Option<Uuid>,
+    /// RCT-YYYY-NNNNN, from the school's one receipt series (family
+    /// payments share it); null only for a payment recorded before sponsor
+    /// receipts began.
+    pub receipt_no: Option<String>,
     /// The shares it settled, oldest invoice first.
     #[sqlx(skip)]
     pub applied: Vec<ShareApplied>,
@@ -60,7 +65,7 @@ pub struct ShareApplied {
 
 pub(super) const COLUMNS: &str =
     "id, sponsor_id, amount, method, txn_ref, paid_at, recorded_by, created_at,
-     reversed_at, reversal_reason, reversed_by";
+     reversed_at, reversal_reason, reversed_by, receipt_no";
 
 /// Records and posts a sponsor's payment in the caller's transaction.
 #[tracing::instrument(skip_all, fields(sponsor_id = %sponsor_id))]
@@ -168,6 +173,23 @@ pub async fn record_payment(
     .bind(&amounts)
     .execute(&mut *conn)
     .await?;
+    // What the sponsor owes now, kept for the receipt; the number last, so
+    // the school's counter row is held for as little as can be.
+    let owed_after: rust_decimal::Decimal = sqlx::query_scalar(
+        "SELECT coalesce(sum(amount - paid), 0) FROM sponsor_shares
+          WHERE sponsor_id = $1 AND closed_at IS NULL",
+    )
+    .bind(sponsor_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let receipt_no = numbering::next_receipt(conn).await?;
+    sqlx::query("UPDATE sponsor_payments SET receipt_no = $2, owed_after = $3 WHERE id = $1")
+        .bind(payment.id)
+        .bind(&receipt_no)
+        .bind(owed_after)
+        .execute(&mut *conn)
+        .await?;
+    payment.receipt_no = Some(receipt_no);
     let change = audit::Change {
         actor,
         action: "create",
@@ -177,4 +199,60 @@ pub async fn record_payment(
     audit::record(conn, change, None::<&()>, Some(&payment)).await?;
     events::append(conn, "sponsor_payment.recorded", &payment).await?;
     Ok(payment)
+}
+
+/// One sponsor payment with the shares it settled.
+pub async fn get_payment(conn: &mut PgConnection, id: Uuid) -> Result<SponsorPayment> {
+    let payment: SponsorPayment =
+        sqlx::query_as(sql!("SELECT {COLUMNS} FROM sponsor_payments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| Error::not_found("sponsor_payment"))?;
+    Ok(with_applied(conn, vec![payment]).await?.remove(0))
+}
+
+/// A sponsor's payments, oldest first, each with the shares it settled (a
+/// sponsor pays a few times a year); 404 for no such sponsor.
+pub async fn list_payments(
+    conn: &mut PgConnection,
+    sponsor_id: Uuid,
+) -> Result<Vec<SponsorPayment>> {
+    super::get(conn, sponsor_id).await?;
+    let payments = sqlx::query_as(sql!(
+        "SELECT {COLUMNS} FROM sponsor_payments WHERE sponsor_id = $1 ORDER BY paid_at, id"
+    ))
+    .bind(sponsor_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    with_applied(conn, payments).await
+}
+
+/// The payments with `applied` read from their allocations.
+async fn with_applied(
+    conn: &mut PgConnection,
+    mut payments: Vec<SponsorPayment>,
+) -> Result<Vec<SponsorPayment>> {
+    let ids: Vec<Uuid> = payments.iter().map(|p| p.id).collect();
+    let rows: Vec<(Uuid, Uuid, Uuid, Money)> = sqlx::query_as(
+        "SELECT a.payment_id, sh.invoice_id, sh.student_id, a.amount
+           FROM sponsor_allocations a
+           JOIN sponsor_shares sh ON sh.school_id = a.school_id AND sh.id = a.share_id
+           JOIN invoices i ON i.school_id = sh.school_id AND i.id = sh.invoice_id
+          WHERE a.payment_id = ANY($1)
+          ORDER BY i.year, i.term, i.issued_at, i.number, sh.created_at, sh.id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (payment_id, invoice_id, student_id, amount) in rows {
+        if let Some(payment) = payments.iter_mut().find(|p| p.id == payment_id) {
+            payment.applied.push(ShareApplied {
+                invoice_id,
+                student_id,
+                amount,
+            });
+        }
+    }
+    Ok(payments)
 }
