@@ -20,6 +20,7 @@ mod paged;
 mod payments;
 mod refunds;
 mod reminders;
+mod reports;
 mod schools;
 mod students;
 
@@ -47,6 +48,7 @@ pub fn all() -> Router<AppState> {
         .merge(payments::router())
         .merge(refunds::router())
         .merge(ledger::router())
+        .merge(reports::router())
         .merge(notifications::router())
         .merge(chats::router())
         .merge(reminders::router())

@@ -44,6 +44,7 @@ mod pgbouncer;
 mod quickstart;
 mod reminder_interval;
 mod reminders;
+mod reports;
 mod reversals;
 mod schools;
 mod seed_literal;

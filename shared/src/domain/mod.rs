@@ -19,6 +19,7 @@ pub mod payment;
 pub mod phone;
 pub mod refund;
 pub mod reminder;
+pub mod report;
 pub mod role;
 pub mod school;
 pub mod statement;
