@@ -72,7 +72,6 @@ fn csv_of<'a, T: Serialize + 'a>(
     rows: impl IntoIterator<Item = &'a T>,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let internal = |err: String| shared::error::Error::Internal(anyhow::anyhow!(err));
     let mut writer = csv::Writer::from_writer(Vec::new());
     for row in rows {
         writer
@@ -93,15 +92,16 @@ const CHUNK_ROWS: usize = 256;
 /// writes rows into chunks as they arrive and hands them to the body
 /// through a small channel (backpressure: a slow client slows the read).
 /// It commits when the rows end; if the client goes away, a row fails or
-/// the request's deadline passes, the task stops and the dropped
-/// transaction rolls back.
-fn stream_defaulters(
+/// the request's deadline passes (the body included), the task stops and
+/// the dropped transaction rolls back, and a body already under way ends
+/// in an error rather than looking complete.
+async fn stream_defaulters(
     mut tenant: Tenant,
     filter: DefaulterFilter,
     as_of: chrono::NaiveDate,
     deadline: Duration,
-) -> Response {
-    let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+) -> Result<Response, ApiError> {
+    let (sender, mut receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         let work = async {
             let mut rows = defaulters::stream(&mut tenant.tx, &filter, as_of);
@@ -160,10 +160,23 @@ fn stream_defaulters(
             }
         }
     });
-    let body = stream::unfold(receiver, |mut receiver| async move {
+    // The answer waits for the first chunk (the header and the first row):
+    // a report that cannot be read is a 500 problem, not a cut-off body,
+    // and the head goes out in one write with it.
+    let first = match receiver.recv().await {
+        Some(Ok(first)) => first,
+        Some(Err(err)) => return Err(internal(err.to_string()).into()),
+        None => return Err(internal("the report ended before its header".into()).into()),
+    };
+    let rest = stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
-    csv_response(Body::from_stream(body), "defaulters")
+    let body = stream::once(async { Ok(first) }).chain(rest);
+    Ok(csv_response(Body::from_stream(body), "defaulters"))
+}
+
+fn internal(detail: String) -> shared::error::Error {
+    shared::error::Error::Internal(anyhow::anyhow!(detail))
 }
 
 /// The CSV header when there is no row to take it from.
@@ -203,7 +216,7 @@ async fn list_defaulters(
     let as_of = filter.as_of.unwrap_or_else(report::today);
     if wants_csv(&headers) {
         let deadline = state.guard.limits.request_timeout;
-        return Ok(stream_defaulters(tenant, filter, as_of, deadline));
+        return stream_defaulters(tenant, filter, as_of, deadline).await;
     }
     let rows = defaulters::list(&mut tenant.tx, &filter, as_of).await?;
     tenant.commit().await?;
