@@ -216,6 +216,7 @@ async fn list_defaulters(
     let as_of = filter.as_of.unwrap_or_else(report::today);
     if wants_csv(&headers) {
         let deadline = state.guard.limits.request_timeout;
+        report::make_room(&mut tenant.tx).await?;
         return stream_defaulters(tenant, filter, as_of, deadline).await;
     }
     let rows = defaulters::list(&mut tenant.tx, &filter, as_of).await?;

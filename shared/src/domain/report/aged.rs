@@ -58,6 +58,7 @@ impl AgedRow {
 
 #[tracing::instrument(skip_all)]
 pub async fn report(conn: &mut PgConnection, as_of: NaiveDate) -> Result<AgedReceivables> {
+    super::make_room(&mut *conn).await?;
     let classes: Vec<AgedRow> = sqlx::query_as(crate::sql!(
         "WITH {OPEN_AS_OF}
          SELECT s.class_id, coalesce(c.name, '{NO_CLASS}') AS class_name, {BUCKETS},

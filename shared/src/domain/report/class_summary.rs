@@ -57,6 +57,7 @@ pub async fn report(conn: &mut PgConnection, filter: &ClassSummaryFilter) -> Res
     if !(1..=3).contains(&filter.term) {
         return Err(Error::invalid("invalid_term", "term must be 1, 2 or 3"));
     }
+    super::make_room(&mut *conn).await?;
     let classes: Vec<ClassSummaryRow> = sqlx::query_as(crate::sql!(
         "SELECT s.class_id, coalesce(c.name, '{NO_CLASS}') AS class_name,
                 count(DISTINCT i.student_id) AS students,

@@ -147,6 +147,7 @@ pub async fn report(conn: &mut PgConnection, filter: &CollectionsFilter) -> Resu
         ));
     }
     let group_by = filter.group_by.unwrap_or(GroupBy::Day);
+    super::make_room(&mut *conn).await?;
     let groups: Vec<CollectionRow> = sqlx::query_as(grouped(group_by))
         .bind(filter.from)
         .bind(filter.to)
