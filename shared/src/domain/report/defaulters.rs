@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{BUCKETS, end_of_day, make_room};
+use super::{BUCKETS, OPEN_AS_OF, end_of_day, make_room};
 use crate::{domain::money::Money, error::Result};
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -43,30 +43,20 @@ pub struct Defaulter {
     pub over_90: Money,
 }
 
-/// One pass over the lines on 1100 and 2000 up to the cutoff (`moves`)
-/// gives both what each family owes and what is open on each invoice.
 fn query() -> sqlx::AssertSqlSafe<String> {
     crate::sql!(
-        "WITH moves AS MATERIALIZED (
-             SELECT l.school_id, l.student_id, l.invoice_id, a.code = '1100' AS receivable,
-                    l.debit - l.credit AS amount
+        "WITH {OPEN_AS_OF},
+         aged AS (
+             SELECT student_id, min(due_date) FILTER (WHERE amount > 0) AS oldest_due, {BUCKETS}
+               FROM open GROUP BY student_id),
+         owed AS (
+             SELECT l.school_id, l.student_id, sum(l.debit - l.credit) AS balance
                FROM journal_lines l
                JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
                JOIN journal_entries e ON e.school_id = l.school_id AND e.id = l.journal_entry_id
-              WHERE a.code IN ('1100', '2000') AND l.student_id IS NOT NULL AND e.posted_at < {cutoff}),
-         owed AS (
-             SELECT school_id, student_id, sum(amount) AS balance FROM moves
-              GROUP BY school_id, student_id
-             HAVING sum(amount) > 0 AND ($2::numeric IS NULL OR sum(amount) >= $2)),
-         open AS (
-             SELECT o.student_id, o.amount, i.due_date, $1::date - i.due_date AS days
-               FROM (SELECT school_id, student_id, invoice_id, sum(amount) AS amount FROM moves
-                      WHERE receivable AND student_id IN (SELECT student_id FROM owed)
-                      GROUP BY school_id, student_id, invoice_id HAVING sum(amount) <> 0) o
-               JOIN invoices i ON i.school_id = o.school_id AND i.id = o.invoice_id),
-         aged AS (
-             SELECT student_id, min(due_date) FILTER (WHERE amount > 0) AS oldest_due, {BUCKETS}
-               FROM open GROUP BY student_id)
+              WHERE a.code IN ('1100', '2000') AND l.student_id IS NOT NULL AND e.posted_at < {cutoff}
+              GROUP BY l.school_id, l.student_id
+             HAVING sum(l.debit - l.credit) > 0 AND ($2::numeric IS NULL OR sum(l.debit - l.credit) >= $2))
          SELECT s.id AS student_id, s.first_name || ' ' || s.last_name AS name, s.admission_no,
                 s.class_id, c.name AS class_name,
                 g.first_name || ' ' || g.last_name AS guardian_name, g.phone AS guardian_phone,
