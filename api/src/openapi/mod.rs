@@ -49,7 +49,7 @@ use crate::error::Problem;
     tags(
         (name = "auth"), (name = "schools"), (name = "members"), (name = "calendar"), (name = "classes"),
         (name = "guardians"), (name = "students"), (name = "fees"), (name = "invoices"), (name = "payments"), (name = "sponsors"), (name = "notifications"), (name = "chat"), (name = "reminders"),
-        (name = "ledger"), (name = "operations"), (name = "events"), (name = "operations side")
+        (name = "ledger"), (name = "reports"), (name = "operations"), (name = "events"), (name = "operations side")
     )
 )]
 pub struct ApiDoc;

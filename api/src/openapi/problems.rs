@@ -48,6 +48,7 @@ const CATALOGUE: &[(u16, &str, &str)] = &[
     (400, "empty_change", "the PATCH names nothing to change"),
     (400, "invalid_paybill", "paybill is not 5 to 7 digits"),
     (400, "invalid_term", "term is not 1, 2 or 3"),
+    (400, "invalid_range", "a report's `from` is after its `to`"),
     (400, "invalid_due_days", "due_days is not 0 to 365"),
     (400, "invalid_items", "a fee structure needs 1 to 50 items"),
     (400, "invalid_lines", "an invoice needs 1 to 50 lines; a credit note's lines, when sent, are 1 to 50, each naming a different invoice line, and add up to its amount"),

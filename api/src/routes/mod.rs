@@ -23,6 +23,7 @@ mod payments;
 mod receipts;
 mod refunds;
 mod reminders;
+mod reports;
 mod schools;
 mod sponsors;
 mod students;
@@ -55,6 +56,7 @@ pub fn all() -> Router<AppState> {
         .merge(adjustments::router())
         .merge(sponsors::router())
         .merge(ledger::router())
+        .merge(reports::router())
         .merge(notifications::router())
         .merge(chats::router())
         .merge(reminders::router())

@@ -50,6 +50,7 @@ mod receipt_pdf;
 mod receipts;
 mod reminder_interval;
 mod reminders;
+mod reports;
 mod reversals;
 mod school_settings;
 mod schools;

@@ -22,6 +22,7 @@ pub mod percent;
 pub mod phone;
 pub mod refund;
 pub mod reminder;
+pub mod report;
 pub mod role;
 pub mod school;
 pub mod sibling_discount;

@@ -30,6 +30,10 @@ pub enum Capability {
     SendNotifications,
     /// Reminder schedules: when and to whom fee reminders go.
     ManageReminders,
+    /// The money reports (defaulters, ageing, collections, class
+    /// summaries): read-only, but they name families, phones and balances,
+    /// so a teacher does not get them; a viewer (a governor, an auditor) does.
+    ReadReports,
 }
 
 text_enum!(Role);
@@ -45,9 +49,15 @@ impl Role {
             Role::Owner | Role::Admin => true,
             Role::Bursar => matches!(
                 capability,
-                ManageEnrolment | ManageFees | RecordPayments | SendNotifications | ManageReminders
+                ManageEnrolment
+                    | ManageFees
+                    | RecordPayments
+                    | SendNotifications
+                    | ManageReminders
+                    | ReadReports
             ),
-            Role::Teacher | Role::Viewer => false,
+            Role::Viewer => capability == ReadReports,
+            Role::Teacher => false,
         }
     }
 
@@ -82,6 +92,14 @@ mod tests {
         assert!(Role::Bursar.can(Capability::RecordPayments));
         assert!(Role::Bursar.can(Capability::ManageFees));
         assert!(!Role::Bursar.can(Capability::ManageSchool));
+    }
+
+    #[test]
+    fn money_reports_are_for_the_office_and_viewers_not_teachers() {
+        for role in [Role::Owner, Role::Admin, Role::Bursar, Role::Viewer] {
+            assert!(role.can(Capability::ReadReports), "{role}");
+        }
+        assert!(!Role::Teacher.can(Capability::ReadReports));
     }
 
     #[test]
