@@ -1,6 +1,9 @@
 //! A receipt as a printable A5 PDF: the same facts as the JSON, set in the
-//! PDF's built-in Helvetica (no font files), one page. A family's receipt
-//! and a sponsor's are drawn by one renderer (`Sheet`).
+//! PDF's built-in Helvetica (no font files). A family's receipt and a
+//! sponsor's are drawn by one renderer (`Sheet`). When the allocation table
+//! would cross the bottom margin it continues on further pages, each with a
+//! short header and the table's headings; the totals, balance and closing
+//! words follow the last row. Every page says "Page N of M".
 
 use chrono::{DateTime, Utc};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str};
@@ -157,14 +160,54 @@ struct Sheet<'a> {
 /// holds a name and an admission number.
 const SPONSOR_SECOND_X: f32 = MARGIN + 180.0;
 
+/// One allocation row's height.
+const ROW: f32 = 14.0;
+/// Where the footer's rule sits.
+const FOOTER_RULE: f32 = MARGIN + 24.0;
+/// The lowest a table row or the closing lines may sit: clear of the footer.
+const FLOOR: f32 = FOOTER_RULE + 14.0;
+/// The balance line's size.
+const BALANCE_SIZE: f32 = 11.0;
+
 impl Sheet<'_> {
     fn render(&self) -> Vec<u8> {
-        let mut page = Page {
-            content: Content::new(),
-            y: 0.0,
-        };
-        let school = self.school;
+        // The page count changes no position: lay out once to count the
+        // pages, then again to number them.
+        let count = self.pages(0).len();
+        finish(self.pages(count))
+    }
 
+    /// The pages' contents, numbered "of `count`".
+    fn pages(&self, count: usize) -> Vec<Content> {
+        let mut done: Vec<Content> = Vec::new();
+        let mut page = Page::new();
+        self.first_header(&mut page);
+        self.headings(&mut page);
+        // The last row keeps the closing lines company, never left alone.
+        let closing = self.closing_height();
+        for (i, row) in self.rows.iter().enumerate() {
+            let last = i + 1 == self.rows.len();
+            let need = if last { ROW + closing } else { ROW };
+            if page.y - need < FLOOR {
+                self.footer(&mut page, done.len() + 1, count);
+                done.push(page.content);
+                page = Page::new();
+                self.continued_header(&mut page, done.len() + 1, count);
+                self.headings(&mut page);
+            }
+            page.y -= ROW;
+            self.row(&mut page, row);
+        }
+        self.closing(&mut page);
+        self.footer(&mut page, done.len() + 1, count);
+        done.push(page.content);
+        done
+    }
+
+    /// The first page's top: the school, the receipt's number, a reversal,
+    /// who paid and how.
+    fn first_header(&self, page: &mut Page) {
+        let school = self.school;
         page.y = HEIGHT - MARGIN - 10.0;
         page.centred(BOLD, 16.0, &school.name);
         for line in [&school.address, &school.contact].into_iter().flatten() {
@@ -186,16 +229,13 @@ impl Sheet<'_> {
 
         if let Some((when, why)) = self.reversed {
             page.y -= 34.0;
+            page.red();
             page.content
-                .set_fill_rgb(0.75, 0.0, 0.0)
-                .set_stroke_rgb(0.75, 0.0, 0.0)
                 .set_line_width(2.0)
                 .rect(MARGIN, page.y - 8.0, RIGHT - MARGIN, 32.0)
                 .stroke();
             page.centred(BOLD, 20.0, "REVERSED");
-            page.content
-                .set_fill_rgb(0.0, 0.0, 0.0)
-                .set_stroke_rgb(0.0, 0.0, 0.0);
+            page.black();
             page.y -= 24.0;
             page.wrapped(
                 MARGIN,
@@ -219,23 +259,66 @@ impl Sheet<'_> {
         page.field("Paid by", &capitalised(self.method.spoken()));
         page.field("Reference", self.txn_ref.unwrap_or("-"));
         page.field("Paid on", &day(self.paid_at));
-
         page.y -= 10.0;
+    }
+
+    /// A further page's top: the school, the receipt's number (continued),
+    /// the page, and a reversed payment's mark.
+    fn continued_header(&self, page: &mut Page, number: usize, count: usize) {
+        page.y = HEIGHT - MARGIN - 10.0;
+        page.centred(BOLD, 16.0, &self.school.name);
+        page.y -= 12.0;
+        page.rule(1.0);
+
+        page.y -= 22.0;
+        page.text(MARGIN, BOLD, 11.0, "OFFICIAL RECEIPT");
+        page.right(BOLD, 11.0, &format!("No. {} (continued)", self.receipt_no));
+        page.y -= 14.0;
+        page.right(REGULAR, 9.0, &page_of(number, count));
+        if self.reversed.is_some() {
+            page.red();
+            page.content
+                .set_line_width(1.5)
+                .rect(
+                    MARGIN,
+                    page.y - 4.0,
+                    width(BOLD, 10.0, "REVERSED") + 12.0,
+                    16.0,
+                )
+                .stroke();
+            page.text(MARGIN + 6.0, BOLD, 10.0, "REVERSED");
+            page.black();
+        }
+        page.y -= 24.0;
+    }
+
+    /// The allocation table's headings, under which its rows run.
+    fn headings(&self, page: &mut Page) {
         let [first, second, amount] = self.columns;
         page.text(MARGIN, BOLD, 10.0, first);
         page.text(self.second_x, BOLD, 10.0, second);
         page.right(BOLD, 10.0, amount);
         page.y -= 5.0;
         page.rule(0.5);
-        for [first, second, amount] in &self.rows {
-            page.y -= 14.0;
-            let room = self.second_x - MARGIN - 6.0;
-            page.text(MARGIN, REGULAR, 10.0, &clipped(REGULAR, 10.0, first, room));
-            if !second.is_empty() {
-                page.text(self.second_x, REGULAR, 10.0, second);
-            }
-            page.right(REGULAR, 10.0, amount);
+    }
+
+    fn row(&self, page: &mut Page, [first, second, amount]: &[String; 3]) {
+        let room = self.second_x - MARGIN - 6.0;
+        page.text(MARGIN, REGULAR, 10.0, &clipped(REGULAR, 10.0, first, room));
+        if !second.is_empty() {
+            page.text(self.second_x, REGULAR, 10.0, second);
         }
+        page.right(REGULAR, 10.0, amount);
+    }
+
+    /// How far below the last row the closing lines reach.
+    fn closing_height(&self) -> f32 {
+        let lines = broken(BOLD, BALANCE_SIZE, &self.balance, RIGHT - MARGIN).len();
+        5.0 + 14.0 + 26.0 + (lines.max(1) - 1) as f32 * (BALANCE_SIZE + 3.0)
+    }
+
+    /// After the last row: the total and the balance it leaves.
+    fn closing(&self, page: &mut Page) {
         page.y -= 5.0;
         page.rule(0.5);
         page.y -= 14.0;
@@ -243,15 +326,64 @@ impl Sheet<'_> {
         page.right(BOLD, 10.0, &figures(self.amount));
 
         page.y -= 26.0;
-        page.text(MARGIN, BOLD, 11.0, &self.balance);
+        page.wrapped(MARGIN, BOLD, BALANCE_SIZE, &self.balance);
+    }
 
-        page.y = MARGIN + 14.0;
+    /// Every page's foot: the payment, the page, and on the last page the
+    /// closing words (on the others, where the receipt goes on).
+    fn footer(&self, page: &mut Page, number: usize, count: usize) {
+        page.y = FOOTER_RULE;
         page.rule(0.5);
         page.y -= 12.0;
         page.text(MARGIN, REGULAR, 7.0, &self.footer);
-        page.right(REGULAR, 7.0, "Thank you. Keep this receipt.");
-        page.finish()
+        if number < count {
+            page.right(REGULAR, 7.0, &format!("Continued on page {}", number + 1));
+        } else {
+            page.right(REGULAR, 7.0, "Thank you. Keep this receipt.");
+        }
+        page.y -= 12.0;
+        page.centred(REGULAR, 7.0, &page_of(number, count));
     }
+}
+
+/// "Page 2 of 3".
+fn page_of(number: usize, count: usize) -> String {
+    format!("Page {number} of {count}")
+}
+
+/// The pages as one PDF document.
+fn finish(pages: Vec<Content>) -> Vec<u8> {
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    // Each page is a page object and its content stream.
+    let refs: Vec<(Ref, Ref)> = (0..pages.len() as i32)
+        .map(|i| (Ref::new(5 + 2 * i), Ref::new(6 + 2 * i)))
+        .collect();
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids(refs.iter().map(|(page, _)| *page))
+        .count(pages.len() as i32);
+    for ((page, contents), content) in refs.into_iter().zip(pages) {
+        let mut p = pdf.page(page);
+        p.media_box(Rect::new(0.0, 0.0, WIDTH, HEIGHT))
+            .parent(tree)
+            .contents(contents);
+        p.resources()
+            .fonts()
+            .pair(REGULAR, regular)
+            .pair(BOLD, bold);
+        p.finish();
+        pdf.stream(contents, &content.finish());
+    }
+    for (id, name) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
+        pdf.type1_font(id)
+            .base_font(Name(name.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    pdf.finish()
 }
 
 /// `text` cut to fit `room` points, ending "..." when cut.
@@ -275,6 +407,25 @@ struct Page {
 }
 
 impl Page {
+    fn new() -> Self {
+        Page {
+            content: Content::new(),
+            y: HEIGHT - MARGIN,
+        }
+    }
+
+    fn red(&mut self) {
+        self.content
+            .set_fill_rgb(0.75, 0.0, 0.0)
+            .set_stroke_rgb(0.75, 0.0, 0.0);
+    }
+
+    fn black(&mut self) {
+        self.content
+            .set_fill_rgb(0.0, 0.0, 0.0)
+            .set_stroke_rgb(0.0, 0.0, 0.0);
+    }
+
     fn text(&mut self, x: f32, font: Name, size: f32, text: &str) {
         let bytes = win_ansi(text);
         self.content
@@ -309,23 +460,11 @@ impl Page {
 
     /// Text broken into lines that fit between `x` and the right margin.
     fn wrapped(&mut self, x: f32, font: Name, size: f32, text: &str) {
-        let mut line = String::new();
-        for word in text.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if !line.is_empty() && width(font, size, &candidate) > RIGHT - x {
-                self.text(x, font, size, &line);
+        for (i, line) in broken(font, size, text, RIGHT - x).iter().enumerate() {
+            if i > 0 {
                 self.y -= size + 3.0;
-                line = word.to_string();
-            } else {
-                line = candidate;
             }
-        }
-        if !line.is_empty() {
-            self.text(x, font, size, &line);
+            self.text(x, font, size, line);
         }
     }
 
@@ -336,34 +475,28 @@ impl Page {
             .line_to(RIGHT, self.y)
             .stroke();
     }
+}
 
-    fn finish(self) -> Vec<u8> {
-        let catalog = Ref::new(1);
-        let pages = Ref::new(2);
-        let page = Ref::new(3);
-        let regular = Ref::new(4);
-        let bold = Ref::new(5);
-        let contents = Ref::new(6);
-        let mut pdf = Pdf::new();
-        pdf.catalog(catalog).pages(pages);
-        pdf.pages(pages).kids([page]).count(1);
-        let mut p = pdf.page(page);
-        p.media_box(Rect::new(0.0, 0.0, WIDTH, HEIGHT))
-            .parent(pages)
-            .contents(contents);
-        p.resources()
-            .fonts()
-            .pair(REGULAR, regular)
-            .pair(BOLD, bold);
-        p.finish();
-        for (id, name) in [(regular, "Helvetica"), (bold, "Helvetica-Bold")] {
-            pdf.type1_font(id)
-                .base_font(Name(name.as_bytes()))
-                .encoding_predefined(Name(b"WinAnsiEncoding"));
+/// `text` broken at spaces into lines no wider than `room`.
+fn broken(font: Name, size: f32, text: &str, room: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if !line.is_empty() && width(font, size, &candidate) > room {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
         }
-        pdf.stream(contents, &self.content.finish());
-        pdf.finish()
     }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// "1 Mar 2026", in Nairobi.

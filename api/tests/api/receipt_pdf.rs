@@ -12,11 +12,20 @@ use shared::domain::{
 };
 use uuid::Uuid;
 
-/// The text of a PDF's first page, read back with a PDF parser.
+/// The text of a one-page PDF, read back with a PDF parser.
 pub fn pdf_text(pdf: &[u8]) -> String {
+    let pages = pdf_pages(pdf);
+    assert_eq!(pages.len(), 1, "this receipt is one page");
+    pages.into_iter().next().unwrap()
+}
+
+/// The text of each of a PDF's pages, in order.
+pub fn pdf_pages(pdf: &[u8]) -> Vec<String> {
     let document = lopdf::Document::load_mem(pdf).expect("the receipt is a PDF that parses");
-    assert_eq!(document.get_pages().len(), 1, "a receipt is one page");
-    document.extract_text(&[1]).unwrap()
+    let count = document.get_pages().len() as u32;
+    (1..=count)
+        .map(|page| document.extract_text(&[page]).unwrap())
+        .collect()
 }
 
 /// Fixed facts, rendered: the page's text is the fixture's
@@ -179,4 +188,149 @@ fn a_rendered_sponsor_receipt_is_received_from_the_sponsor_and_lists_the_student
         reversed.contains("reversed on 11 Feb 2026: EFT recalled by the county"),
         "{reversed}"
     );
+}
+
+/// A county bursary's payment for 60 pupils, 7,500 each.
+fn sixty_pupils(reversed: bool) -> SponsorReceipt {
+    pupils(60, reversed)
+}
+
+/// A sponsor's payment for `count` pupils, 7,500 each.
+fn pupils(count: u32, reversed: bool) -> SponsorReceipt {
+    let mut receipt = fixed_sponsor_receipt(reversed);
+    let template = receipt.allocation[0].clone();
+    receipt.allocation = (1..=count)
+        .map(|n| SponsorReceiptAllocation {
+            student_name: format!("Pupil Number {n}"),
+            admission_no: format!("ADM-2025-{n:03}"),
+            invoice_number: format!("INV-2026-{:05}", 100 + n),
+            ..template.clone()
+        })
+        .collect();
+    receipt.amount = Money::parse(&format!("{}.00", 7500 * count)).unwrap();
+    receipt.amount_in_words = in_words(receipt.amount);
+    receipt
+}
+
+#[test]
+fn a_sponsor_receipt_for_sixty_pupils_continues_onto_numbered_pages_listing_each_pupil_once() {
+    let pdf = api::receipt_pdf::render_sponsor(&sixty_pupils(false));
+    if let Ok(path) = std::env::var("SCHOOLOPS_WRITE_LONG_RECEIPT") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let pages = pdf_pages(&pdf);
+    let count = pages.len();
+    assert!(count > 1, "60 rows do not fit one A5 page");
+    for (i, text) in pages.iter().enumerate() {
+        let number = i + 1;
+        assert!(
+            text.contains(&format!("Page {number} of {count}")),
+            "page {number}:\n{text}"
+        );
+        assert!(text.contains("Imara Academy"), "page {number}:\n{text}");
+        // The table's headings are on every page with rows.
+        assert!(text.contains("Applied (KES)"), "page {number}:\n{text}");
+        if number > 1 {
+            assert!(
+                text.contains("No. RCT-2026-00043 (continued)"),
+                "page {number}:\n{text}"
+            );
+        }
+    }
+    let all = pages.concat();
+    for n in 1..=60 {
+        let admission = format!("(ADM-2025-{n:03})");
+        assert_eq!(all.matches(&admission).count(), 1, "{admission} in:\n{all}");
+    }
+    let last = pages.last().unwrap();
+    let words: Vec<&str> = all.split_whitespace().collect();
+    let totals: Vec<usize> = (0..words.len()).filter(|&i| words[i] == "Total").collect();
+    assert_eq!(totals.len(), 1, "one Total line:\n{all}");
+    assert_eq!(words[totals[0] + 1], "450,000.00");
+    assert!(
+        last.contains("Total"),
+        "the total is on the last page:\n{last}"
+    );
+    assert!(last.contains("Sponsor still owes"), "{last}");
+    assert!(last.contains("Thank you. Keep this receipt."), "{last}");
+    assert!(
+        pages[..count - 1]
+            .iter()
+            .all(|page| !page.contains("Thank you") && !page.contains("still owes")),
+        "the closing lines come once, after the last row"
+    );
+}
+
+#[test]
+fn a_reversed_long_sponsor_receipt_says_reversed_on_every_page() {
+    let pdf = api::receipt_pdf::render_sponsor(&sixty_pupils(true));
+    if let Ok(path) = std::env::var("SCHOOLOPS_WRITE_REVERSED_LONG_RECEIPT") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let pages = pdf_pages(&pdf);
+    assert!(pages.len() > 1);
+    assert!(
+        pages[0].contains("reversed on 11 Feb 2026: EFT recalled by the county"),
+        "{}",
+        pages[0]
+    );
+    for (i, text) in pages.iter().enumerate() {
+        assert!(text.contains("REVERSED"), "page {}:\n{text}", i + 1);
+    }
+}
+
+#[test]
+fn a_long_family_receipt_that_fits_stays_one_page() {
+    let mut receipt = fixed_receipt(PostingStatus::Reversed);
+    let template = receipt.allocation[0].clone();
+    receipt.allocation = (1..=6)
+        .map(|n| ReceiptAllocation {
+            invoice_number: format!("INV-2026-{n:05}"),
+            term: 1 + n % 3,
+            // 6 x 3,250 and 500 held as credit: the 20,000 paid.
+            amount: Money::parse("3250.00").unwrap(),
+            ..template.clone()
+        })
+        .collect();
+    let pdf = api::receipt_pdf::render(&receipt);
+    if let Ok(path) = std::env::var("SCHOOLOPS_WRITE_FAMILY_RECEIPT") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Page 1 of 1"), "{text}");
+    assert!(text.contains("INV-2026-00006"), "{text}");
+    assert!(text.contains("Thank you. Keep this receipt."), "{text}");
+    assert!(!text.contains("(continued)"), "{text}");
+}
+
+#[test]
+fn however_many_pupils_the_total_follows_the_last_row_and_no_row_is_lost() {
+    for count in 1..=90 {
+        let pages = pdf_pages(&api::receipt_pdf::render_sponsor(&pupils(
+            count,
+            count % 2 == 0,
+        )));
+        let all = pages.concat();
+        for n in 1..=count {
+            let admission = format!("(ADM-2025-{n:03})");
+            assert_eq!(
+                all.matches(&admission).count(),
+                1,
+                "{count} pupils: {admission}"
+            );
+        }
+        let last = pages.last().unwrap();
+        let closing = last.find("Total").expect("the total is on the last page");
+        let last_row = format!("(ADM-2025-{count:03})");
+        assert!(
+            last.find(&last_row).is_some_and(|row| row < closing),
+            "{count} pupils: the last row is on the last page, above the total:\n{last}"
+        );
+        assert_eq!(all.matches("Total").count(), 1, "{count} pupils");
+        let of = format!(" of {}", pages.len());
+        assert!(
+            pages.iter().all(|page| page.contains(&of)),
+            "{count} pupils"
+        );
+    }
 }
