@@ -92,11 +92,23 @@ UNION ALL
 SELECT app_school_id(), md5('invoice-entry' || l.invoice_id)::uuid, l.income_account_id, i.student_id, i.id, 0, l.amount
   FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id";
 
+/// Receipt numbers in the order paid, per year (Nairobi), with their
+/// counters as posting keeps them. The reports never read `balance_after`
+/// (a receipt's reprint), so it is not reconstructed: 0.
 const PAYMENTS: &str = "
-INSERT INTO payments (school_id, id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, recorded_by)
+INSERT INTO payments (school_id, id, student_id, invoice_id, amount, method, txn_ref, paid_at, posting_status, recorded_by,
+                      receipt_no, balance_after)
 SELECT app_school_id(), md5('payment' || g || '-' || k)::uuid, student_id, invoice_id, amount, method,
-       CASE WHEN method <> 'CASH' THEN 'BENCH' || g || 'K' || k END, paid_at, 'POSTED', $1
-  FROM plan";
+       CASE WHEN method <> 'CASH' THEN 'BENCH' || g || 'K' || k END, paid_at, 'POSTED', $1,
+       'RCT-' || y || '-' || lpad(n::text, greatest(5, length(n::text)), '0'), 0
+  FROM (SELECT plan.*, extract(year FROM paid_at AT TIME ZONE 'Africa/Nairobi')::int AS y,
+               row_number() OVER (PARTITION BY extract(year FROM paid_at AT TIME ZONE 'Africa/Nairobi')
+                                  ORDER BY paid_at, g, k) AS n
+          FROM plan) numbered";
+
+const RECEIPT_COUNTERS: &str = "
+INSERT INTO document_counters (school_id, series, year, last_no)
+SELECT app_school_id(), 'RCT', split_part(receipt_no, '-', 2)::int, count(*) FROM payments GROUP BY 1, 2, 3";
 
 const PAYMENT_ENTRIES: &str = "
 INSERT INTO journal_entries (school_id, id, posted_at, memo, source_type, source_id)
@@ -150,7 +162,7 @@ pub async fn write(
         .bind(bursar)
         .execute(&mut *conn)
         .await?;
-    for statement in [PAYMENT_ENTRIES, PAYMENT_JOURNAL] {
+    for statement in [RECEIPT_COUNTERS, PAYMENT_ENTRIES, PAYMENT_JOURNAL] {
         conn.execute(statement).await?;
     }
     Ok(())
