@@ -249,8 +249,9 @@ async fn aged_receivables(
 
 /// Money received from `from` to `to` (days in Nairobi, inclusive), by
 /// day, method, fee item or class (BURSAR, ADMIN, OWNER or VIEWER). The
-/// total is the POSTED payments paid in the range; a payment reversed since
-/// is left out. By item, each payment's share of an invoice is split pro
+/// total is the posted payments paid in the range, families' and sponsors';
+/// a payment reversed since is left out. By class, a sponsor's payment
+/// counts under each class of the pupils it paid for. By item, each payment's share of an invoice is split pro
 /// rata over its lines (cents to the largest remainders) and credit is
 /// "Credit (unallocated)". CSV: the groups, then a Total row.
 #[utoipa::path(get, path = "/reports/collections", tag = "reports", params(SchoolHeader, CollectionsFilter),

@@ -642,3 +642,74 @@ async fn bursars_and_viewers_read_the_reports_and_teachers_are_refused() {
     )
     .await;
 }
+
+/// A county bursary's cheque is money received: collections count a
+/// sponsor's payment beside the families' (by day and method as one
+/// payment, by class under its pupil's class, by item split over the
+/// invoice it settled), and the total is still every posted payment in the
+/// range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_count_a_sponsors_payment_as_money_received() {
+    let app = TestApp::spawn().await;
+    let (bursar, sponsor, student) = crate::sponsors::sponsored_two_terms(&app).await;
+    pay(
+        &bursar,
+        json!({"student_id": student, "amount": "1000", "method": "CASH"}),
+    )
+    .await;
+    let response = bursar
+        .post(
+            &format!("/sponsors/{sponsor}/payments"),
+            json!({"amount": "7500", "method": "BANK", "txn_ref": "EFT-2025-0314"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_books_right(&app, &bursar).await;
+
+    let range = format!("from={}&to={}", day(-1), day(1));
+    let total_of = |report: &Value| (report["total"].clone(), report["payments"].clone());
+    for group_by in ["day", "method", "class", "item"] {
+        let report = ok(
+            &bursar,
+            &format!("/reports/collections?{range}&group_by={group_by}"),
+        )
+        .await;
+        assert_eq!(
+            total_of(&report),
+            (json!("8500.00"), json!(2)),
+            "{group_by}: {report}"
+        );
+        let summed: rust_decimal::Decimal = report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                money(&g["amount"])
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(summed.to_string(), "8500.00", "{group_by}: {report}");
+    }
+    let by_method = ok(
+        &bursar,
+        &format!("/reports/collections?{range}&group_by=method"),
+    )
+    .await;
+    assert_eq!(
+        by_method["groups"],
+        json!([
+            {"group": "BANK", "payments": 1, "amount": "7500.00"},
+            {"group": "CASH", "payments": 1, "amount": "1000.00"}
+        ])
+    );
+    let by_class = ok(
+        &bursar,
+        &format!("/reports/collections?{range}&group_by=class"),
+    )
+    .await;
+    let groups = by_class["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "{by_class}");
+    assert_eq!(groups[0]["payments"], 2);
+    assert_eq!(groups[0]["amount"], "8500.00");
+}

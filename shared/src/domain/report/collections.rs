@@ -1,9 +1,11 @@
 //! Collections: the money received between two dates, grouped by day,
-//! method, fee item or class. It counts the payments that stand POSTED:
-//! a payment reversed since is left out whole (no negative row), so the
-//! total is always the POSTED payments whose `paid_at` falls in the range.
+//! method, fee item or class: families' payments that stand POSTED and
+//! sponsors' payments (a county bursary's cheque is money in too). A
+//! payment reversed since is left out whole (no negative row), so the
+//! total is always the posted payments whose `paid_at` falls in the range.
 //!
-//! By fee item, what a payment applied to an invoice (its 1100 credit line)
+//! By fee item, what a payment applied to an invoice (its 1100 credit line,
+//! or a sponsor's 1150 line)
 //! is split across that invoice's lines pro rata to their amounts: each
 //! share is cut to the cent and the cents left over go one each to the
 //! lines with the largest remainders (ties: line name, then line id), so
@@ -63,23 +65,43 @@ pub struct Collections {
     pub to: NaiveDate,
     pub group_by: GroupBy,
     pub groups: Vec<CollectionRow>,
-    /// The POSTED payments paid in the range: equals the groups' sum.
+    /// The posted payments (families' and sponsors') paid in the range: equals the groups' sum.
     pub total: Money,
     pub payments: i64,
 }
 
-/// `paid`: the POSTED payments whose paid_at falls in [$1, $2] (days, Nairobi).
+/// `paid`: the money received with `paid_at` in [$1, $2] (days, Nairobi):
+/// families' payments that stand POSTED and sponsors' payments not
+/// reversed, with the journal source of each one's entry.
 fn paid() -> String {
     format!(
         "paid AS (
-             SELECT p.school_id, p.id, p.student_id, p.method, p.amount, p.paid_at
+             SELECT p.school_id, p.id, p.method, p.amount, p.paid_at, 'payment' AS source
                FROM payments p
               WHERE p.posting_status = 'POSTED'
                 AND p.paid_at >= ($1::date::timestamp AT TIME ZONE 'Africa/Nairobi')
-                AND p.paid_at < {})",
-        end_of_day!("$2")
+                AND p.paid_at < {end}
+             UNION ALL
+             SELECT sp.school_id, sp.id, sp.method, sp.amount, sp.paid_at, 'sponsor_payment'
+               FROM sponsor_payments sp
+              WHERE sp.reversed_at IS NULL
+                AND sp.paid_at >= ($1::date::timestamp AT TIME ZONE 'Africa/Nairobi')
+                AND sp.paid_at < {end})",
+        end = end_of_day!("$2")
     )
 }
+
+/// `moved`: where each payment's money went, from its own journal entry:
+/// the lines that settle invoices (1100 for a family, 1150 for a sponsor,
+/// each naming its student and invoice) and a family's credit (2000). They
+/// add up to the payment.
+const MOVED: &str = "moved AS (
+         SELECT paid.school_id, paid.id AS payment_id, l.student_id, l.invoice_id, a.code, l.credit AS amount
+           FROM paid
+           JOIN journal_entries e ON e.school_id = paid.school_id AND e.source_type = paid.source AND e.source_id = paid.id
+           JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
+           JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+          WHERE a.code IN ('1100', '1150', '2000') AND l.credit > 0)";
 
 fn grouped(group_by: GroupBy) -> sqlx::AssertSqlSafe<String> {
     let paid = paid();
@@ -95,31 +117,26 @@ fn grouped(group_by: GroupBy) -> sqlx::AssertSqlSafe<String> {
              SELECT method AS \"group\", count(*) AS payments, sum(amount)::numeric(14,2) AS amount
                FROM paid GROUP BY 1 ORDER BY 1"
         ),
+        // By the class of each student the money went to (a sponsor's
+        // payment spans several).
         GroupBy::Class => crate::sql!(
-            "WITH {paid}
-             SELECT coalesce(c.name, '{NO_CLASS}') AS \"group\", count(*) AS payments,
-                    sum(paid.amount)::numeric(14,2) AS amount
-               FROM paid
-               JOIN students s ON s.school_id = paid.school_id AND s.id = paid.student_id
+            "WITH {paid}, {MOVED}
+             SELECT coalesce(c.name, '{NO_CLASS}') AS \"group\", count(DISTINCT moved.payment_id) AS payments,
+                    sum(moved.amount)::numeric(14,2) AS amount
+               FROM moved
+               JOIN students s ON s.school_id = moved.school_id AND s.id = moved.student_id
                LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
               GROUP BY 1 ORDER BY 1"
         ),
         GroupBy::Item => crate::sql!(
-            "WITH {paid},
-             moved AS (
-                 SELECT paid.school_id, paid.id AS payment_id, l.invoice_id, a.code, l.credit AS amount
-                   FROM paid
-                   JOIN journal_entries e ON e.school_id = paid.school_id AND e.source_type = 'payment' AND e.source_id = paid.id
-                   JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
-                   JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-                  WHERE a.code IN ('1100', '2000') AND l.credit > 0),
+            "WITH {paid}, {MOVED},
              shares AS (
                  SELECT m.payment_id, m.invoice_id, m.amount AS applied, il.id AS line_id, il.name,
                         m.amount * il.amount / i.total AS exact
                    FROM moved m
                    JOIN invoices i ON i.school_id = m.school_id AND i.id = m.invoice_id
                    JOIN invoice_lines il ON il.school_id = i.school_id AND il.invoice_id = i.id
-                  WHERE m.code = '1100' AND i.total > 0),
+                  WHERE m.code IN ('1100', '1150') AND i.total > 0),
              split AS (
                  SELECT payment_id, name,
                         trunc(exact, 2) + CASE
