@@ -71,18 +71,19 @@ pub struct Collections {
 }
 
 /// `paid`: the money received with `paid_at` in [$1, $2] (days, Nairobi):
-/// families' payments that stand POSTED and sponsors' payments not
-/// reversed, with the journal source of each one's entry.
+/// families' payments that stand POSTED (with their student) and sponsors'
+/// payments not reversed (no one student: see `MOVED`), each with the
+/// journal source of its entry.
 fn paid() -> String {
     format!(
         "paid AS (
-             SELECT p.school_id, p.id, p.method, p.amount, p.paid_at, 'payment' AS source
+             SELECT p.school_id, p.id, p.student_id, p.method, p.amount, p.paid_at, 'payment' AS source
                FROM payments p
               WHERE p.posting_status = 'POSTED'
                 AND p.paid_at >= ($1::date::timestamp AT TIME ZONE 'Africa/Nairobi')
                 AND p.paid_at < {end}
              UNION ALL
-             SELECT sp.school_id, sp.id, sp.method, sp.amount, sp.paid_at, 'sponsor_payment'
+             SELECT sp.school_id, sp.id, NULL::uuid, sp.method, sp.amount, sp.paid_at, 'sponsor_payment'
                FROM sponsor_payments sp
               WHERE sp.reversed_at IS NULL
                 AND sp.paid_at >= ($1::date::timestamp AT TIME ZONE 'Africa/Nairobi')
@@ -92,16 +93,24 @@ fn paid() -> String {
 }
 
 /// `moved`: where each payment's money went, from its own journal entry:
-/// the lines that settle invoices (1100 for a family, 1150 for a sponsor,
-/// each naming its student and invoice) and a family's credit (2000). They
-/// add up to the payment.
+/// a family's lines that settle invoices (1100) or become credit (2000),
+/// and a sponsor's (1150), each naming its student (and invoice). They add
+/// up to the payment.
 const MOVED: &str = "moved AS (
-         SELECT paid.school_id, paid.id AS payment_id, l.student_id, l.invoice_id, a.code, l.credit AS amount
+         SELECT paid.school_id, paid.id AS payment_id, paid.source, l.student_id, l.invoice_id, a.code,
+                l.credit AS amount
            FROM paid
-           JOIN journal_entries e ON e.school_id = paid.school_id AND e.source_type = paid.source AND e.source_id = paid.id
+           JOIN journal_entries e ON e.school_id = paid.school_id AND e.source_type = 'payment' AND e.source_id = paid.id
            JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
            JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
-          WHERE a.code IN ('1100', '1150', '2000') AND l.credit > 0)";
+          WHERE paid.source = 'payment' AND a.code IN ('1100', '2000') AND l.credit > 0
+         UNION ALL
+         SELECT paid.school_id, paid.id, paid.source, l.student_id, l.invoice_id, a.code, l.credit
+           FROM paid
+           JOIN journal_entries e ON e.school_id = paid.school_id AND e.source_type = 'sponsor_payment' AND e.source_id = paid.id
+           JOIN journal_lines l ON l.school_id = e.school_id AND l.journal_entry_id = e.id
+           JOIN gl_accounts a ON a.school_id = l.school_id AND a.id = l.account_id
+          WHERE paid.source = 'sponsor_payment' AND a.code = '1150' AND l.credit > 0)";
 
 fn grouped(group_by: GroupBy) -> sqlx::AssertSqlSafe<String> {
     let paid = paid();
@@ -117,14 +126,18 @@ fn grouped(group_by: GroupBy) -> sqlx::AssertSqlSafe<String> {
              SELECT method AS \"group\", count(*) AS payments, sum(amount)::numeric(14,2) AS amount
                FROM paid GROUP BY 1 ORDER BY 1"
         ),
-        // By the class of each student the money went to (a sponsor's
-        // payment spans several).
+        // A family's payment under its student's class; a sponsor's under
+        // each class of the pupils it paid for.
         GroupBy::Class => crate::sql!(
-            "WITH {paid}, {MOVED}
-             SELECT coalesce(c.name, '{NO_CLASS}') AS \"group\", count(DISTINCT moved.payment_id) AS payments,
-                    sum(moved.amount)::numeric(14,2) AS amount
-               FROM moved
-               JOIN students s ON s.school_id = moved.school_id AND s.id = moved.student_id
+            "WITH {paid}, {MOVED},
+             received AS (
+                 SELECT school_id, id AS payment_id, student_id, amount FROM paid WHERE source = 'payment'
+                 UNION ALL
+                 SELECT school_id, payment_id, student_id, amount FROM moved WHERE source = 'sponsor_payment')
+             SELECT coalesce(c.name, '{NO_CLASS}') AS \"group\", count(DISTINCT r.payment_id) AS payments,
+                    sum(r.amount)::numeric(14,2) AS amount
+               FROM received r
+               JOIN students s ON s.school_id = r.school_id AND s.id = r.student_id
                LEFT JOIN classes c ON c.school_id = s.school_id AND c.id = s.class_id
               GROUP BY 1 ORDER BY 1"
         ),
