@@ -88,6 +88,16 @@ async fn ok(member: &Member, path: &str) -> Value {
     body
 }
 
+/// GET /reports/collections for `range` ("from=...&to=...") grouped by
+/// `group_by`, answered 200.
+async fn collections(member: &Member, range: &str, group_by: &str) -> Value {
+    ok(
+        member,
+        &format!("/reports/collections?{range}&group_by={group_by}"),
+    )
+    .await
+}
+
 fn money(value: &Value) -> &str {
     value
         .as_str()
@@ -427,11 +437,7 @@ async fn collections_total_the_posted_payments_in_the_range_and_split_by_item_to
             ("2026-01-06".into(), 1, "3400.00".into())
         ]
     );
-    let by_method = ok(
-        &owner,
-        &format!("/reports/collections?{range}&group_by=method"),
-    )
-    .await;
+    let by_method = collections(&owner, range, "method").await;
     assert_eq!(
         groups(&by_method),
         [
@@ -439,11 +445,7 @@ async fn collections_total_the_posted_payments_in_the_range_and_split_by_item_to
             ("MPESA".into(), 1, "3400.00".into())
         ]
     );
-    let by_class = ok(
-        &owner,
-        &format!("/reports/collections?{range}&group_by=class"),
-    )
-    .await;
+    let by_class = collections(&owner, range, "class").await;
     assert_eq!(
         groups(&by_class),
         [
@@ -453,11 +455,7 @@ async fn collections_total_the_posted_payments_in_the_range_and_split_by_item_to
     );
     // 100 over three equal lines: 33.33 each and the cent left to Lunch (by
     // name); 2,900 of the 3,400 likewise (966.67, 966.67, 966.66); 500 is credit.
-    let by_item = ok(
-        &owner,
-        &format!("/reports/collections?{range}&group_by=item"),
-    )
-    .await;
+    let by_item = collections(&owner, range, "item").await;
     assert_eq!(
         groups(&by_item),
         [
@@ -669,11 +667,7 @@ async fn collections_count_a_sponsors_payment_as_money_received() {
     let range = format!("from={}&to={}", day(-1), day(1));
     let total_of = |report: &Value| (report["total"].clone(), report["payments"].clone());
     for group_by in ["day", "method", "class", "item"] {
-        let report = ok(
-            &bursar,
-            &format!("/reports/collections?{range}&group_by={group_by}"),
-        )
-        .await;
+        let report = collections(&bursar, &range, group_by).await;
         assert_eq!(
             total_of(&report),
             (json!("8500.00"), json!(2)),
@@ -691,11 +685,7 @@ async fn collections_count_a_sponsors_payment_as_money_received() {
             .sum();
         assert_eq!(summed.to_string(), "8500.00", "{group_by}: {report}");
     }
-    let by_method = ok(
-        &bursar,
-        &format!("/reports/collections?{range}&group_by=method"),
-    )
-    .await;
+    let by_method = collections(&bursar, &range, "method").await;
     assert_eq!(
         by_method["groups"],
         json!([
@@ -703,11 +693,7 @@ async fn collections_count_a_sponsors_payment_as_money_received() {
             {"group": "CASH", "payments": 1, "amount": "1000.00"}
         ])
     );
-    let by_class = ok(
-        &bursar,
-        &format!("/reports/collections?{range}&group_by=class"),
-    )
-    .await;
+    let by_class = collections(&bursar, &range, "class").await;
     let groups = by_class["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 1, "{by_class}");
     assert_eq!(groups[0]["payments"], 2);
