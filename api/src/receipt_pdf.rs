@@ -166,8 +166,9 @@ const ROW: f32 = 14.0;
 const FOOTER_RULE: f32 = MARGIN + 24.0;
 /// The lowest a table row or the closing lines may sit: clear of the footer.
 const FLOOR: f32 = FOOTER_RULE + 14.0;
-/// The balance line's size.
-const BALANCE_SIZE: f32 = 11.0;
+/// The font size of the closing line ("Balance due: ..."), in PDF points:
+/// page layout, not money (amounts reach the page as formatted text).
+const BALANCE_LINE_FONT_PT: f32 = 11.0;
 
 impl Sheet<'_> {
     fn render(&self) -> Vec<u8> {
@@ -313,8 +314,8 @@ impl Sheet<'_> {
 
     /// How far below the last row the closing lines reach.
     fn closing_height(&self) -> f32 {
-        let lines = broken(BOLD, BALANCE_SIZE, &self.balance, RIGHT - MARGIN).len();
-        5.0 + 14.0 + 26.0 + (lines.max(1) - 1) as f32 * (BALANCE_SIZE + 3.0)
+        let lines = broken(BOLD, BALANCE_LINE_FONT_PT, &self.balance, RIGHT - MARGIN).len();
+        5.0 + 14.0 + 26.0 + (lines.max(1) - 1) as f32 * (BALANCE_LINE_FONT_PT + 3.0)
     }
 
     /// After the last row: the total and the balance it leaves.
@@ -326,7 +327,7 @@ impl Sheet<'_> {
         page.right(BOLD, 10.0, &figures(self.amount));
 
         page.y -= 26.0;
-        page.wrapped(MARGIN, BOLD, BALANCE_SIZE, &self.balance);
+        page.wrapped(MARGIN, BOLD, BALANCE_LINE_FONT_PT, &self.balance);
     }
 
     /// Every page's foot: the payment, the page, and on the last page the
